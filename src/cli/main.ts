@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerServerCommand } from './server-command.js';
+
+/**
+ * `p2pci`: one binary for the index server and the peer. Each command lives in its own file
+ * and registers itself here.
+ */
+const program = new Command()
+  .name('p2pci')
+  .description('P2P-CI/1.0: share RFC documents between peers through a centralized index')
+  .version('1.0.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+registerServerCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`p2pci: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

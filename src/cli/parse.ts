@@ -1,0 +1,29 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander argument parsers: a bad value is a one-line error and a non-zero exit. */
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+export const portNumber = integer(0, 65535);
+
+export function rfcNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim())) throw new InvalidArgumentError(`RFC number must be 1 to 9 digits, got "${value}"`);
+  return Number(value);
+}
+
+/** `host:port`, `[v6]:port`, or just `host` (port 7734). */
+export function hostPort(defaultPort: number) {
+  return (value: string): { host: string; port: number } => {
+    const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(value.trim());
+    if (m === null) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
+    const port = m[3] === undefined ? defaultPort : Number(m[3]);
+    if (port < 1 || port > 65535) throw new InvalidArgumentError(`port must be 1-65535, got ${m[3]}`);
+    return { host: (m[1] ?? m[2])!, port };
+  };
+}

@@ -1,0 +1,78 @@
+import { Command, Option } from 'commander';
+import { IndexServer, DEFAULT_INDEX_PORT } from '../server/index-server.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/options.js';
+import { MemoryStore } from '../index/memory-store.js';
+import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
+import { integer, portNumber } from './parse.js';
+import type { Store } from '../index/store.js';
+
+/** Each server limit and its flag; defaults come from DEFAULT_SERVER_LIMITS (listed in the README). */
+const LIMIT_FLAGS: ReadonlyArray<[keyof ServerLimits, string, string]> = [
+  ['maxLineBytes', '--max-line-bytes <n>', 'longest request line or header line, in bytes'],
+  ['maxHeaders', '--max-headers <n>', 'most header lines in one request'],
+  ['maxRequestBytes', '--max-request-bytes <n>', 'largest request (request line and headers), in bytes'],
+  ['maxTitleLength', '--max-title-length <n>', 'longest title, in characters'],
+  ['maxRecordsPerPeer', '--max-records-per-peer <n>', 'records one connection may hold (0 = unlimited)'],
+  ['maxConnections', '--max-connections <n>', 'open connections in total (0 = unlimited)'],
+  ['maxConnectionsPerAddress', '--max-connections-per-address <n>', 'open connections from one IP address (0 = unlimited)'],
+  ['maxRequestsPerSecond', '--max-requests-per-second <n>', 'sustained requests per second per connection (0 = unlimited)'],
+  ['headerTimeoutMs', '--header-timeout-ms <n>', 'a request must be complete this long after its first byte (0 = off)'],
+  ['idleCompletionMs', '--idle-completion-ms <n>', 'silence after which a request without its empty line is processed'],
+  ['keepAliveMs', '--keepalive-ms <n>', 'TCP keepalive delay that detects vanished peers (0 = off)'],
+  ['maxPendingOutputBytes', '--max-pending-output-bytes <n>', 'answer bytes queued for a peer before the server stops reading it'],
+];
+
+export interface ServerCommandOptions extends Partial<ServerLimits> {
+  port: number;
+  host: string;
+  logFormat: LogFormat;
+  quiet: boolean;
+  statusInterval: number;
+}
+
+export function registerServerCommand(program: Command): void {
+  const cmd = program
+    .command('server')
+    .description(`run the index server (default port ${DEFAULT_INDEX_PORT})`)
+    .addOption(new Option('-p, --port <port>', 'TCP port to listen on (0: the OS picks)').argParser(portNumber).default(DEFAULT_INDEX_PORT))
+    .option('-H, --host <address>', 'address to listen on', '0.0.0.0')
+    .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
+    .option('-q, --quiet', 'do not log every request (connections, limits and status still show)', false)
+    .addOption(new Option('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000));
+  for (const [key, flag, help] of LIMIT_FLAGS) {
+    cmd.addOption(new Option(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
+  }
+  cmd.action(async (opts: ServerCommandOptions) => {
+    await runServer(opts, new MemoryStore());
+  });
+}
+
+export async function runServer(opts: ServerCommandOptions, store: Store): Promise<IndexServer> {
+  const limits: Partial<ServerLimits> = {};
+  for (const [key] of LIMIT_FLAGS) if (opts[key] !== undefined) limits[key] = opts[key];
+  const server = new IndexServer({ store, limits });
+  const detach = attachConsoleLog(server, { format: opts.logFormat, requests: !opts.quiet, statusIntervalMs: opts.statusInterval });
+  try {
+    await server.listen(opts.port, opts.host);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : e.message;
+    process.stderr.write(`p2pci server: cannot listen on ${opts.host}:${opts.port}: ${reason}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    server.close().finally(() => {
+      detach();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return server;
+}

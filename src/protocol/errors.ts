@@ -1,0 +1,58 @@
+import type { StatusCode } from './status.js';
+
+/**
+ * Every way a message can be refused. The code says what went wrong; the status it maps to
+ * is decided here, in one place, and nowhere else.
+ */
+export type ProtocolErrorCode =
+  | 'MALFORMED_REQUEST_LINE'
+  | 'UNKNOWN_METHOD'
+  | 'BAD_RFC_NUMBER'
+  | 'VERSION_NOT_SUPPORTED'
+  | 'MALFORMED_HEADER'
+  | 'MISSING_HEADER'
+  | 'BAD_PORT'
+  | 'LINE_TOO_LONG'
+  | 'TOO_MANY_HEADERS'
+  | 'REQUEST_TOO_LARGE'
+  | 'TITLE_TOO_LONG'
+  | 'MALFORMED_STATUS_LINE'
+  | 'MALFORMED_RECORD_LINE'
+  | 'BAD_CONTENT_LENGTH'
+  | 'RATE_LIMITED'
+  | 'RECORD_LIMIT';
+
+const STATUS_OF: Readonly<Record<ProtocolErrorCode, StatusCode>> = {
+  MALFORMED_REQUEST_LINE: 400,
+  UNKNOWN_METHOD: 400,
+  BAD_RFC_NUMBER: 400,
+  VERSION_NOT_SUPPORTED: 505,
+  MALFORMED_HEADER: 400,
+  MISSING_HEADER: 400,
+  BAD_PORT: 400,
+  LINE_TOO_LONG: 400,
+  TOO_MANY_HEADERS: 400,
+  REQUEST_TOO_LARGE: 400,
+  TITLE_TOO_LONG: 400,
+  MALFORMED_STATUS_LINE: 400,
+  MALFORMED_RECORD_LINE: 400,
+  BAD_CONTENT_LENGTH: 400,
+  RATE_LIMITED: 400,
+  RECORD_LIMIT: 400,
+};
+
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode;
+  readonly status: StatusCode;
+
+  constructor(code: ProtocolErrorCode, message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.status = STATUS_OF[code];
+  }
+}
+
+export function statusOf(code: ProtocolErrorCode): StatusCode {
+  return STATUS_OF[code];
+}

@@ -1,0 +1,49 @@
+import type { StatusCode } from './status.js';
+
+/** Methods a peer sends to the index server (§2). */
+export type IndexMethod = 'ADD' | 'LOOKUP' | 'LIST';
+/** The method a peer sends to another peer's upload server (§3). */
+export type PeerMethod = 'GET';
+export type Method = IndexMethod | PeerMethod;
+
+/** How a request was found complete — useful in logs when a client deviates (§6). */
+export type Completion = 'blank-line' | 'all-headers' | 'idle' | 'end-of-input';
+
+/** A parsed request. `rfc` is null only for LIST. Header values are already trimmed. */
+export interface Request {
+  method: Method;
+  rfc: number | null;
+  host?: string;
+  port?: number;
+  title?: string;
+  os?: string;
+  completion: Completion;
+  /** Bytes the request occupied on the wire, line endings included. */
+  size: number;
+}
+
+/** One (RFC, title, peer) entry of the index, as a record line carries it. */
+export interface RfcRecord {
+  rfc: number;
+  title: string;
+  host: string;
+  port: number;
+}
+
+/** A P2S response as a client reads it. */
+export interface IndexResponse {
+  status: StatusCode;
+  phrase: string;
+  records: RfcRecord[];
+}
+
+/** Headers of a GET answer (§3), as sent or as a tolerant reader found them. */
+export interface GetResponseHead {
+  status: StatusCode;
+  phrase: string;
+  date?: string;
+  os?: string;
+  lastModified?: string;
+  contentLength?: number;
+  contentType?: string;
+}

@@ -1,0 +1,229 @@
+import { LineReader, LINE_TOO_LONG } from './line-reader.js';
+import { ProtocolError } from './errors.js';
+import { withDefaults, type ParserLimits } from './limits.js';
+import { isHeaderShaped, parsePort, parseRfcNumber, splitHeaderLine, words } from './headers.js';
+import { isSupportedVersion, isVersionWord } from './version.js';
+import type { Completion, Method, Request } from './messages.js';
+
+/**
+ * The headers each method defines. §6: a request is complete at its empty line, or as soon
+ * as every header its method defines has arrived — some clients never send the empty line.
+ */
+const HOST = 1;
+const PORT = 2;
+const TITLE = 4;
+const OS = 8;
+const DEFINED_HEADERS: Readonly<Record<Method, number>> = {
+  ADD: HOST | PORT | TITLE,
+  LOOKUP: HOST | PORT | TITLE,
+  LIST: HOST | PORT,
+  GET: HOST | OS,
+};
+
+/** What the index server accepts, and what a peer's upload server accepts. */
+export const INDEX_METHODS: readonly Method[] = ['ADD', 'LOOKUP', 'LIST'];
+export const PEER_METHODS: readonly Method[] = ['GET'];
+
+/** How long a partial request may sit without a byte before it is processed as it is. */
+export const DEFAULT_IDLE_COMPLETION_MS = 250;
+
+export interface RequestParserOptions {
+  methods: readonly Method[];
+  limits?: Partial<ParserLimits>;
+  idleCompletionMs?: number;
+}
+
+export type ParseResult = Request | ProtocolError;
+
+interface Partial_ {
+  method: Method;
+  rfc: number | null;
+  host?: string;
+  port?: number;
+  title?: string;
+  os?: string;
+  /** Bit set of the defined headers seen so far. */
+  seen: number;
+  headerCount: number;
+  size: number;
+}
+
+/**
+ * Incremental, socket-free request parser. Feed it Buffers of any size with `push`, pull
+ * complete requests (or coded errors) with `next`. Time is passed in, never read.
+ *
+ * After the first request, header lines and empty lines found where a request line is
+ * expected belong to the previous request (§6) and are skipped.
+ */
+export class RequestParser {
+  private readonly lines: LineReader;
+  private readonly limits: ParserLimits;
+  private readonly methods: ReadonlySet<Method>;
+  private readonly idleMs: number;
+  private current: Partial_ | null = null;
+  private afterFirst = false;
+  private lastByteAt = 0;
+  /** Bytes of the line being assembled, counted towards the request size limit. */
+  private requestBytes = 0;
+  private oversized = false;
+
+  constructor(options: RequestParserOptions) {
+    this.limits = withDefaults(options.limits);
+    this.lines = new LineReader(this.limits.maxLineBytes);
+    this.methods = new Set(options.methods);
+    this.idleMs = options.idleCompletionMs ?? DEFAULT_IDLE_COMPLETION_MS;
+  }
+
+  push(chunk: Buffer, now = 0): void {
+    this.lastByteAt = now;
+    this.lines.push(chunk);
+  }
+
+  /** The next complete request or error, or null when more bytes are needed. */
+  next(): ParseResult | null {
+    for (;;) {
+      const line = this.lines.nextLine();
+      if (line === null) return this.checkPartialSize();
+      if (line === LINE_TOO_LONG) return this.fail(new ProtocolError('LINE_TOO_LONG', `line longer than ${this.limits.maxLineBytes} bytes`));
+      const result = this.onLine(line, Buffer.byteLength(line) + 2);
+      if (result !== null) return result;
+    }
+  }
+
+  /**
+   * When the current request will be completed by idleness, or null. Only a request whose
+   * request line has arrived waits for that: a half-sent request line waits for its LF (or
+   * the server's header timeout), so a byte-a-second client can't turn fragments into requests.
+   */
+  idleDeadline(): number | null {
+    return this.current === null ? null : this.lastByteAt + this.idleMs;
+  }
+
+  /**
+   * §6: a partial request that receives no byte for a short idle time is processed with what
+   * it has. At end of input (`endOfInput`) an unterminated last line counts as a line too.
+   */
+  expire(now: number, endOfInput = false): ParseResult | null {
+    if (endOfInput) {
+      const tail = this.lines.takePartialLine();
+      if (tail !== null && tail !== LINE_TOO_LONG) {
+        const result = this.onLine(tail, Buffer.byteLength(tail));
+        if (result !== null) return result;
+      }
+    } else if (now < this.lastByteAt + this.idleMs) {
+      return null;
+    }
+    if (this.current === null) return null;
+    return this.complete(endOfInput ? 'end-of-input' : 'idle');
+  }
+
+  /** True while a request has begun but is not yet complete. */
+  get inRequest(): boolean {
+    return this.current !== null || this.lines.pendingBytes > 0;
+  }
+
+  private checkPartialSize(): ParseResult | null {
+    if (this.current !== null && !this.oversized && this.current.size + this.lines.pendingBytes > this.limits.maxRequestBytes) {
+      this.oversized = true;
+      return this.fail(new ProtocolError('REQUEST_TOO_LARGE', `request larger than ${this.limits.maxRequestBytes} bytes`));
+    }
+    return null;
+  }
+
+  private onLine(line: string, bytes: number): ParseResult | null {
+    const cur = this.current;
+    if (cur === null) return this.onRequestLine(line, bytes);
+    cur.size += bytes;
+    if (cur.size > this.limits.maxRequestBytes) {
+      return this.fail(new ProtocolError('REQUEST_TOO_LARGE', `request larger than ${this.limits.maxRequestBytes} bytes`));
+    }
+    if (line.trim() === '') return this.complete('blank-line');
+    return this.onHeaderLine(cur, line);
+  }
+
+  private onRequestLine(line: string, bytes: number): ParseResult | null {
+    this.oversized = false;
+    if (line.trim() === '') return null;
+    if (this.afterFirst && isHeaderShaped(line)) return null;
+    this.afterFirst = true;
+    const w = words(line);
+    const method = w[0]!.toUpperCase() as Method;
+    if (!this.methods.has(method)) {
+      return new ProtocolError('UNKNOWN_METHOD', `unknown method ${JSON.stringify(w[0]!.slice(0, 32))}`);
+    }
+    const version = w[w.length - 1]!;
+    if (!isVersionWord(version)) return new ProtocolError('MALFORMED_REQUEST_LINE', 'request line must end with the version P2P-CI/1.0');
+    if (!isSupportedVersion(version)) return new ProtocolError('VERSION_NOT_SUPPORTED', `version ${version.slice(0, 32)} not supported`);
+    let rfc: number | null = null;
+    if (method === 'LIST') {
+      if (w.length !== 3 || w[1]!.toUpperCase() !== 'ALL') return new ProtocolError('MALFORMED_REQUEST_LINE', 'expected LIST ALL P2P-CI/1.0');
+    } else {
+      if (w.length !== 4 || w[1]!.toUpperCase() !== 'RFC') return new ProtocolError('MALFORMED_REQUEST_LINE', `expected ${method} RFC <number> P2P-CI/1.0`);
+      rfc = parseRfcNumber(w[2]!);
+      if (rfc === null) return new ProtocolError('BAD_RFC_NUMBER', `RFC number must be 1 to 9 decimal digits, got ${JSON.stringify(w[2]!.slice(0, 32))}`);
+    }
+    this.current = { method, rfc, seen: 0, headerCount: 0, size: bytes };
+    return null;
+  }
+
+  private onHeaderLine(cur: Partial_, line: string): ParseResult | null {
+    if (++cur.headerCount > this.limits.maxHeaders) {
+      return this.fail(new ProtocolError('TOO_MANY_HEADERS', `more than ${this.limits.maxHeaders} header lines`));
+    }
+    const header = splitHeaderLine(line);
+    if (header === null) return this.fail(new ProtocolError('MALFORMED_HEADER', 'header line must be "Name: value"'));
+    // `Post` is a known misspelling of `Port` in widely copied clients (§6).
+    const name = header.name === 'post' ? 'port' : header.name;
+    switch (name) {
+      case 'host':
+        if (header.value === '' || /[ \t]/.test(header.value)) return this.fail(new ProtocolError('MALFORMED_HEADER', 'Host must be one word'));
+        cur.host = header.value;
+        cur.seen |= HOST;
+        break;
+      case 'port': {
+        const port = parsePort(header.value);
+        if (port === null) return this.fail(new ProtocolError('BAD_PORT', `Port must be 1-65535, got ${JSON.stringify(header.value.slice(0, 32))}`));
+        cur.port = port;
+        cur.seen |= PORT;
+        break;
+      }
+      case 'title':
+        if (header.value.length > this.limits.maxTitleLength) {
+          return this.fail(new ProtocolError('TITLE_TOO_LONG', `title longer than ${this.limits.maxTitleLength} characters`));
+        }
+        cur.title = header.value;
+        cur.seen |= TITLE;
+        break;
+      case 'os':
+        cur.os = header.value;
+        cur.seen |= OS;
+        break;
+      default:
+        return null; // unknown headers are ignored (§6)
+    }
+    const defined = DEFINED_HEADERS[cur.method];
+    return (cur.seen & defined) === defined ? this.complete('all-headers') : null;
+  }
+
+  private complete(completion: Completion): ParseResult {
+    const cur = this.current!;
+    this.current = null;
+    if (cur.method === 'ADD') {
+      if (cur.host === undefined) return new ProtocolError('MISSING_HEADER', 'ADD needs a Host header');
+      if (cur.port === undefined) return new ProtocolError('MISSING_HEADER', 'ADD needs a Port header');
+    }
+    const req: Request = { method: cur.method, rfc: cur.rfc, completion, size: cur.size };
+    if (cur.host !== undefined) req.host = cur.host;
+    if (cur.port !== undefined) req.port = cur.port;
+    if (cur.title !== undefined) req.title = cur.title;
+    if (cur.os !== undefined) req.os = cur.os;
+    return req;
+  }
+
+  /** Abandons the current request; its remaining header lines will be skipped as strays. */
+  private fail(error: ProtocolError): ProtocolError {
+    this.current = null;
+    this.afterFirst = true;
+    return error;
+  }
+}

@@ -1,0 +1,145 @@
+import { LineReader, LINE_TOO_LONG } from './line-reader.js';
+import { ProtocolError } from './errors.js';
+import { parseRecordLine } from './record-line.js';
+import { parseStatusLine } from './status-line.js';
+import type { IndexMethod, IndexResponse } from './messages.js';
+import type { StatusCode } from './status.js';
+
+export interface ResponseParserOptions {
+  maxLineBytes?: number;
+  /** Silence after which a response still waiting for its final empty line is complete (§6). */
+  idleCompletionMs?: number;
+}
+
+type Phase = 'status' | 'add-record' | 'records';
+
+/**
+ * Client-side reader of index-server responses. Tell it, in order, which request each
+ * answer belongs to (`expect`), push bytes, pull responses. Tolerates (§6): LF-only lines,
+ * missing empty lines, and responses that end only by the server's silence.
+ */
+export class ResponseParser {
+  private readonly lines: LineReader;
+  private readonly idleMs: number;
+  private readonly expected: IndexMethod[] = [];
+  private phase: Phase = 'status';
+  private status: StatusCode = 200;
+  private phrase = '';
+  private records: IndexResponse['records'] = [];
+  private sawSeparator = false;
+  private lastByteAt = 0;
+  /** A status line read while finishing a response; it starts the next one. */
+  private carried: string | null = null;
+
+  constructor(options: ResponseParserOptions = {}) {
+    this.lines = new LineReader(options.maxLineBytes ?? 65536);
+    this.idleMs = options.idleCompletionMs ?? 250;
+  }
+
+  expect(method: IndexMethod): void {
+    this.expected.push(method);
+  }
+
+  get pending(): number {
+    return this.expected.length;
+  }
+
+  push(chunk: Buffer, now = 0): void {
+    this.lastByteAt = now;
+    this.lines.push(chunk);
+  }
+
+  next(): IndexResponse | ProtocolError | null {
+    for (;;) {
+      let line: string | typeof LINE_TOO_LONG | null;
+      if (this.carried !== null) {
+        line = this.carried;
+        this.carried = null;
+      } else {
+        line = this.lines.nextLine();
+      }
+      if (line === null) return null;
+      if (line === LINE_TOO_LONG) {
+        if (this.phase === 'status') return new ProtocolError('LINE_TOO_LONG', 'response line too long');
+        continue;
+      }
+      const out = this.onLine(line);
+      if (out !== null) return out;
+    }
+  }
+
+  /** When a response waiting for more lines would be completed by silence, or null. */
+  idleDeadline(): number | null {
+    return this.phase === 'status' ? null : this.lastByteAt + this.idleMs;
+  }
+
+  /** Completes a response the server left open, once it has been silent long enough. */
+  expire(now: number, endOfInput = false): IndexResponse | null {
+    if (this.phase === 'status') return null;
+    if (!endOfInput && now < this.lastByteAt + this.idleMs) return null;
+    const tail = this.lines.takePartialLine();
+    if (typeof tail === 'string') {
+      const out = this.onLine(tail);
+      if (out !== null && !(out instanceof ProtocolError)) return out;
+    }
+    return (this.phase as Phase) === 'status' ? null : this.finish();
+  }
+
+  private onLine(line: string): IndexResponse | ProtocolError | null {
+    const blank = line.trim() === '';
+    switch (this.phase) {
+      case 'status': {
+        if (blank) return null;
+        const sl = parseStatusLine(line);
+        if (sl === null) return new ProtocolError('MALFORMED_STATUS_LINE', `not a status line: ${JSON.stringify(line.slice(0, 64))}`);
+        const method = this.expected[0] ?? 'LIST';
+        this.status = sl.status;
+        this.phrase = sl.phrase;
+        this.records = [];
+        this.sawSeparator = false;
+        // Errors carry no records (§2): nothing more belongs to this response.
+        if (sl.status !== 200) return this.finish();
+        this.phase = method === 'ADD' ? 'add-record' : 'records';
+        return null;
+      }
+      case 'add-record': {
+        if (blank) return null;
+        const rec = parseRecordLine(line);
+        if (rec !== null) {
+          this.records.push(rec);
+          return this.finish();
+        }
+        if (parseStatusLine(line) !== null) this.carried = line;
+        return this.finish();
+      }
+      case 'records': {
+        if (blank) {
+          if (!this.sawSeparator && this.records.length === 0) {
+            this.sawSeparator = true;
+            return null;
+          }
+          return this.finish();
+        }
+        const rec = parseRecordLine(line);
+        if (rec !== null) {
+          this.records.push(rec);
+          return null;
+        }
+        // A status line here means the server skipped the final empty line.
+        if (parseStatusLine(line) !== null) {
+          this.carried = line;
+          return this.finish();
+        }
+        return null; // an unreadable line inside a record list is skipped
+      }
+    }
+  }
+
+  private finish(): IndexResponse {
+    this.expected.shift();
+    this.phase = 'status';
+    const out: IndexResponse = { status: this.status, phrase: this.phrase, records: this.records };
+    this.records = [];
+    return out;
+  }
+}

@@ -1,0 +1,284 @@
+import type { Socket } from 'node:net';
+import { INDEX_METHODS, ProtocolError, RequestParser, type Request } from '../protocol/index.js';
+import { isPromise, type MaybePromise, type Store } from '../index/store.js';
+import { handleAdd, handleList, handleLookup, writeError, type Outcome, type ResponseSink } from './handlers.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { ServerLimits } from './options.js';
+import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
+
+export interface ConnectionHooks {
+  store: Store;
+  limits: ServerLimits;
+  now: () => number;
+  onRequest(event: RequestEvent): void;
+  onLimit(event: LimitEvent): void;
+  onClosed(conn: PeerConnection, event: DisconnectEvent): void;
+  onError(error: Error): void;
+}
+
+/**
+ * One peer's long-lived connection: bytes in → parser → one handler per method → bytes out.
+ * Requests are answered strictly in order; while an answer is pending or the peer's output
+ * is backed up, the socket is paused, so a peer that doesn't read can't grow our memory.
+ */
+export class PeerConnection implements ResponseSink {
+  readonly connectedAt = Date.now();
+  /** The Host/Port this connection last announced. */
+  host: string | undefined;
+  port: number | undefined;
+  requests = 0;
+  private readonly parser: RequestParser;
+  private readonly rate: RateLimiter | null;
+  private busy = false;
+  private ended = false;
+  private dropped = false;
+  private closeReason: DisconnectEvent['reason'] = 'end';
+  private idleTimer: NodeJS.Timeout | null = null;
+  private headerTimer: NodeJS.Timeout | null = null;
+  private bytesIn = 0;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly id: string,
+    readonly remote: string,
+    private readonly socket: Socket,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    const { limits } = hooks;
+    this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs });
+    this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;
+    socket.setNoDelay(true);
+    if (limits.keepAliveMs > 0) socket.setKeepAlive(true, limits.keepAliveMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.closeReason = err.code === 'ECONNRESET' ? 'reset' : 'error';
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed || this.socket.writableEnded;
+  }
+
+  write(text: string): boolean {
+    if (this.closed) return false;
+    this.socket.write(text);
+    return !this.socket.writableNeedDrain || this.socket.writableLength < this.hooks.limits.maxPendingOutputBytes;
+  }
+
+  drained(): Promise<void> {
+    if (this.socket.destroyed || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Server shutdown: close now; the records go with the connection. */
+  shutdown(): void {
+    this.closeReason = 'shutdown';
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.parser.push(chunk, this.hooks.now());
+    this.pump();
+  }
+
+  private onEnd(): void {
+    this.ended = true;
+    const last = this.parser.expire(this.hooks.now(), true);
+    if (last !== null) this.pendingTail = last;
+    this.pump();
+  }
+
+  /** A request completed by end of input, answered after whatever is queued before it. */
+  private pendingTail: Request | ProtocolError | null = null;
+
+  private onDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    if (!this.busy) {
+      this.socket.resume();
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    if (this.busy || this.socket.destroyed) return;
+    this.socket.cork();
+    try {
+      while (!this.busy && !this.socket.destroyed) {
+        if (this.socket.writableNeedDrain && this.socket.writableLength >= this.hooks.limits.maxPendingOutputBytes) {
+          this.socket.pause();
+          return;
+        }
+        let next = this.parser.next();
+        if (next === null && this.pendingTail !== null) {
+          next = this.pendingTail;
+          this.pendingTail = null;
+        }
+        if (next === null) break;
+        this.dispatch(next);
+      }
+    } finally {
+      this.socket.uncork();
+    }
+    if (this.busy || this.socket.destroyed) return;
+    if (this.ended) {
+      this.finishAfterEnd();
+      return;
+    }
+    this.armTimers();
+  }
+
+  private dispatch(item: Request | ProtocolError): void {
+    const started = this.hooks.now();
+    this.requests++;
+    if (this.rate !== null && !this.rate.take(started)) {
+      this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'rate-limit' });
+      this.report(item, writeError(this, new ProtocolError('RATE_LIMITED', 'too many requests')), started);
+      this.closeReason = 'limit';
+      this.socket.end();
+      this.busy = true; // nothing more is read from a flooding connection
+      return;
+    }
+    let outcome: MaybePromise<Outcome>;
+    if (item instanceof ProtocolError) {
+      outcome = writeError(this, item);
+    } else {
+      if (item.host !== undefined) this.host = item.host;
+      if (item.port !== undefined) this.port = item.port;
+      outcome = this.handle(item);
+    }
+    if (!isPromise(outcome)) {
+      this.report(item, outcome, started);
+      return;
+    }
+    this.busy = true;
+    this.socket.pause();
+    outcome
+      .catch((err: unknown): Outcome => {
+        this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
+        return writeError(this, new ProtocolError('MALFORMED_REQUEST_LINE', 'index unavailable'));
+      })
+      .then((o) => {
+        this.report(item, o, started);
+        this.busy = false;
+        if (!this.socket.destroyed) this.socket.resume();
+        this.pump();
+      });
+  }
+
+  private handle(req: Request): MaybePromise<Outcome> {
+    const ctx = { store: this.hooks.store, owner: this.id, sink: this, maxRecordsPerPeer: this.hooks.limits.maxRecordsPerPeer };
+    switch (req.method) {
+      case 'ADD':
+        // A peer that has left can't leave records behind (§1).
+        if (this.dropped) return { status: 200, records: 0 };
+        return handleAdd(ctx, req);
+      case 'LOOKUP':
+        return handleLookup(ctx, req);
+      default:
+        return handleList(ctx);
+    }
+  }
+
+  private report(item: Request | ProtocolError, outcome: Outcome, started: number): void {
+    const req = item instanceof ProtocolError ? null : item;
+    const event: RequestEvent = {
+      connectionId: this.id,
+      remote: this.remote,
+      method: req?.method ?? null,
+      rfc: req?.rfc ?? null,
+      status: outcome.status,
+      records: outcome.records,
+      durationMs: this.hooks.now() - started,
+      bytesIn: req?.size ?? 0,
+    };
+    if (req?.host !== undefined) event.host = req.host;
+    if (req?.port !== undefined) event.port = req.port;
+    if (req !== null) event.completion = req.completion;
+    if (outcome.errorCode !== undefined) event.errorCode = outcome.errorCode;
+    this.hooks.onRequest(event);
+  }
+
+  private armTimers(): void {
+    const deadline = this.parser.idleDeadline();
+    if (deadline !== null && this.idleTimer === null) {
+      this.idleTimer = setTimeout(() => this.onIdle(), Math.max(0, deadline - this.hooks.now()));
+    }
+    const { headerTimeoutMs } = this.hooks.limits;
+    if (this.parser.inRequest) {
+      if (this.headerTimer === null && headerTimeoutMs > 0) {
+        this.headerTimer = setTimeout(() => this.onHeaderTimeout(), headerTimeoutMs);
+      }
+    } else if (this.headerTimer !== null) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = null;
+    }
+  }
+
+  private onIdle(): void {
+    this.idleTimer = null;
+    if (this.busy || this.socket.destroyed) return;
+    const done = this.parser.expire(this.hooks.now());
+    if (done !== null) this.pendingTail = done;
+    this.pump();
+  }
+
+  /** Slowloris: a request still incomplete this long after its first byte closes the connection. */
+  private onHeaderTimeout(): void {
+    this.headerTimer = null;
+    if (this.socket.destroyed || !this.parser.inRequest) return;
+    if (this.busy) {
+      this.armTimers();
+      return;
+    }
+    this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'header-timeout' });
+    writeError(this, new ProtocolError('REQUEST_TOO_LARGE', 'request not complete in time'));
+    this.closeReason = 'limit';
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  private finishAfterEnd(): void {
+    this.drop();
+    this.socket.end();
+  }
+
+  private drop(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    const dropped = this.hooks.store.dropOwner(this.id);
+    const emit = (n: number) =>
+      this.hooks.onClosed(this, {
+        connectionId: this.id,
+        remote: this.remote,
+        at: Date.now(),
+        recordsDropped: n,
+        reason: this.closeReason,
+        ...(this.host !== undefined ? { host: this.host } : {}),
+        ...(this.port !== undefined ? { port: this.port } : {}),
+      });
+    if (isPromise(dropped)) {
+      dropped.then(emit, (err: unknown) => {
+        this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
+        emit(0);
+      });
+    } else {
+      emit(dropped);
+    }
+  }
+
+  private onClose(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    if (this.headerTimer !== null) clearTimeout(this.headerTimer);
+    this.idleTimer = this.headerTimer = null;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    this.drop();
+  }
+}

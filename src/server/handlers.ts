@@ -1,0 +1,102 @@
+import {
+  encodeIndexResponse,
+  encodeRecord,
+  encodeResponseStart,
+  ProtocolError,
+  RESPONSE_END,
+  type Request,
+  type RfcRecord,
+  type StatusCode,
+} from '../protocol/index.js';
+import type { MaybePromise, OwnerId, Store } from '../index/store.js';
+import { andThen } from './maybe.js';
+
+/** Where a handler writes its answer; `write` returns false when the peer's output is backed up. */
+export interface ResponseSink {
+  write(text: string): boolean;
+  /** Resolves when the output has drained, or at once if the connection is gone. */
+  drained(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface Outcome {
+  status: StatusCode;
+  records: number;
+  errorCode?: ProtocolError['code'];
+}
+
+export interface HandlerContext {
+  store: Store;
+  owner: OwnerId;
+  sink: ResponseSink;
+  maxRecordsPerPeer: number;
+}
+
+/** Records per LIST write: big enough to amortise a write, small enough to keep memory flat. */
+const LIST_BATCH = 512;
+
+export function handleAdd(ctx: HandlerContext, req: Request): MaybePromise<Outcome> {
+  const record: RfcRecord = { rfc: req.rfc!, title: req.title ?? '', host: req.host!, port: req.port! };
+  const store = () =>
+    andThen(ctx.store.add(ctx.owner, record), (stored): Outcome => {
+      ctx.sink.write(encodeIndexResponse(200, [stored]));
+      return { status: 200, records: 1 };
+    });
+  if (ctx.maxRecordsPerPeer <= 0) return store();
+  return andThen(ctx.store.ownerRecordCount(ctx.owner), (held) => {
+    if (held < ctx.maxRecordsPerPeer) return store();
+    return writeError(ctx.sink, new ProtocolError('RECORD_LIMIT', `a peer may hold at most ${ctx.maxRecordsPerPeer} records`));
+  });
+}
+
+export function handleLookup(ctx: HandlerContext, req: Request): MaybePromise<Outcome> {
+  return andThen(ctx.store.lookup(req.rfc!), (records): Outcome => {
+    const status: StatusCode = records.length === 0 ? 404 : 200;
+    ctx.sink.write(encodeIndexResponse(status, records));
+    return { status, records: records.length };
+  });
+}
+
+/** Streams the index batch by batch, waiting for the peer to read whenever its output backs up. */
+export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
+  const { sink } = ctx;
+  sink.write(encodeResponseStart(200));
+  const source = ctx.store.list(LIST_BATCH);
+  const done = (n: number): Outcome => {
+    sink.write(RESPONSE_END);
+    return { status: 200, records: n };
+  };
+  if (Symbol.asyncIterator in source) return streamAsync(source, sink).then(done);
+  const it = (source as Iterable<RfcRecord[]>)[Symbol.iterator]();
+  const pump = (n: number): MaybePromise<Outcome> => {
+    for (;;) {
+      if (sink.closed) return { status: 200, records: n };
+      const step = it.next();
+      if (step.done) return done(n);
+      n += step.value.length;
+      if (!sink.write(encodeBatch(step.value))) return sink.drained().then(() => pump(n));
+    }
+  };
+  return pump(0);
+}
+
+async function streamAsync(source: AsyncIterable<RfcRecord[]>, sink: ResponseSink): Promise<number> {
+  let n = 0;
+  for await (const batch of source) {
+    if (sink.closed) break;
+    n += batch.length;
+    if (!sink.write(encodeBatch(batch))) await sink.drained();
+  }
+  return n;
+}
+
+function encodeBatch(batch: readonly RfcRecord[]): string {
+  let out = '';
+  for (const r of batch) out += encodeRecord(r);
+  return out;
+}
+
+export function writeError(sink: ResponseSink, error: ProtocolError): Outcome {
+  sink.write(encodeIndexResponse(error.status));
+  return { status: error.status, records: 0, errorCode: error.code };
+}
