@@ -20,6 +20,8 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof ServerLimits, string, string]> = [
   ['idleCompletionMs', '--idle-completion-ms <n>', 'silence after which a request without its empty line is processed'],
   ['keepAliveMs', '--keepalive-ms <n>', 'TCP keepalive delay that detects vanished peers (0 = off)'],
   ['maxPendingOutputBytes', '--max-pending-output-bytes <n>', 'answer bytes queued for a peer before the server stops reading it'],
+  ['maxConsecutiveErrors', '--max-consecutive-errors <n>', 'bad requests in a row after which a connection is closed (0 = never)'],
+  ['maxRequestsPerTurn', '--max-requests-per-turn <n>', 'requests answered for one peer before the others get a turn'],
 ];
 
 export interface ServerCommandOptions extends Partial<ServerLimits> {

@@ -36,6 +36,8 @@ export class PeerConnection implements ResponseSink {
   private idleTimer: NodeJS.Timeout | null = null;
   private headerTimer: NodeJS.Timeout | null = null;
   private bytesIn = 0;
+  private consecutiveErrors = 0;
+  private yielded = false;
   private drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -108,8 +110,14 @@ export class PeerConnection implements ResponseSink {
   private pump(): void {
     if (this.busy || this.socket.destroyed) return;
     this.socket.cork();
+    let answered = 0;
     try {
       while (!this.busy && !this.socket.destroyed) {
+        // Fairness: a peer with thousands of pipelined requests yields to the others.
+        if (answered++ >= this.hooks.limits.maxRequestsPerTurn) {
+          this.yieldTurn();
+          return;
+        }
         if (this.socket.writableNeedDrain && this.socket.writableLength >= this.hooks.limits.maxPendingOutputBytes) {
           this.socket.pause();
           return;
@@ -133,6 +141,18 @@ export class PeerConnection implements ResponseSink {
     this.armTimers();
   }
 
+  private yieldTurn(): void {
+    if (this.yielded) return;
+    this.yielded = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielded = false;
+      if (this.socket.destroyed) return;
+      if (!this.busy) this.socket.resume();
+      this.pump();
+    });
+  }
+
   private dispatch(item: Request | ProtocolError): void {
     const started = this.hooks.now();
     this.requests++;
@@ -147,7 +167,18 @@ export class PeerConnection implements ResponseSink {
     let outcome: MaybePromise<Outcome>;
     if (item instanceof ProtocolError) {
       outcome = writeError(this, item);
+      const { maxConsecutiveErrors } = this.hooks.limits;
+      if (maxConsecutiveErrors > 0 && ++this.consecutiveErrors >= maxConsecutiveErrors) {
+        // Nothing but garbage: answering forever would only spend our time on it.
+        this.report(item, outcome, started);
+        this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'too-many-errors' });
+        this.closeReason = 'limit';
+        this.socket.end();
+        this.busy = true;
+        return;
+      }
     } else {
+      this.consecutiveErrors = 0;
       if (item.host !== undefined) this.host = item.host;
       if (item.port !== undefined) this.port = item.port;
       outcome = this.handle(item);

@@ -38,7 +38,7 @@ export interface RejectEvent {
 export interface LimitEvent {
   connectionId: string;
   remote: string;
-  reason: 'header-timeout' | 'rate-limit';
+  reason: 'header-timeout' | 'rate-limit' | 'too-many-errors';
 }
 
 export interface IndexServerEvents {

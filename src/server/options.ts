@@ -19,6 +19,10 @@ export interface ServerLimits extends ParserLimits {
   maxPendingOutputBytes: number;
   /** TCP keepalive probe delay, so a peer that vanished without FIN/RST is detected. 0 = off. */
   keepAliveMs: number;
+  /** Bad requests in a row after which a connection is closed (garbage senders). 0 = never. */
+  maxConsecutiveErrors: number;
+  /** Requests answered per turn of the event loop before yielding to other connections. */
+  maxRequestsPerTurn: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
@@ -31,6 +35,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   maxRequestsPerSecond: 20_000,
   maxPendingOutputBytes: 256 * 1024,
   keepAliveMs: 30_000,
+  maxConsecutiveErrors: 16,
+  maxRequestsPerTurn: 64,
 };
 
 export interface IndexServerOptions {
