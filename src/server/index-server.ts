@@ -29,7 +29,9 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
     super();
     this.store = options.store;
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    // Below the socket's own high-water mark 'drain' would never fire; 0 per turn would never progress.
     this.limits.maxPendingOutputBytes = Math.max(this.limits.maxPendingOutputBytes, 16384);
+    this.limits.maxRequestsPerTurn = Math.max(this.limits.maxRequestsPerTurn, 1);
     this.instanceId = options.instanceId ?? randomBytes(4).toString('hex');
     const now = options.now ?? (() => performance.now());
     this.hooks = {
