@@ -64,6 +64,15 @@ export class PeerConnection implements ResponseSink {
     return this.socket.destroyed || this.socket.writableEnded;
   }
 
+  /** Bytes received / sent so far: read by metrics when scraped, never counted per request. */
+  get bytesReceived(): number {
+    return this.socket.bytesRead;
+  }
+
+  get bytesSent(): number {
+    return this.socket.bytesWritten;
+  }
+
   write(text: string): boolean {
     if (this.closed) return false;
     this.socket.write(text);
@@ -290,6 +299,8 @@ export class PeerConnection implements ResponseSink {
         at: Date.now(),
         recordsDropped: n,
         reason: this.closeReason,
+        bytesIn: this.socket.bytesRead,
+        bytesOut: this.socket.bytesWritten,
         ...(this.host !== undefined ? { host: this.host } : {}),
         ...(this.port !== undefined ? { port: this.port } : {}),
       });

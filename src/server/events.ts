@@ -26,6 +26,9 @@ export interface ConnectionEvent {
 export interface DisconnectEvent extends ConnectionEvent {
   recordsDropped: number;
   reason: 'end' | 'reset' | 'error' | 'shutdown' | 'limit';
+  /** Bytes this connection received and sent over its life (metrics). */
+  bytesIn: number;
+  bytesOut: number;
   host?: string;
   port?: number;
 }
