@@ -7,7 +7,7 @@ export type PeerMethod = 'GET';
 export type Method = IndexMethod | PeerMethod;
 
 /** How a request was found complete — useful in logs when a client deviates (§6). */
-export type Completion = 'blank-line' | 'all-headers' | 'idle' | 'end-of-input';
+export type Completion = 'blank-line' | 'all-headers' | 'next-request' | 'idle' | 'end-of-input';
 
 /** A parsed request. `rfc` is null only for LIST. Header values are already trimmed. */
 export interface Request {

@@ -64,8 +64,9 @@ export class RequestParser {
   private afterFirst = false;
   private lastByteAt = 0;
   /** Bytes of the line being assembled, counted towards the request size limit. */
-  private requestBytes = 0;
   private oversized = false;
+  /** A request line that ended the request before it; it starts the next one. */
+  private carried: { line: string; bytes: number } | null = null;
 
   constructor(options: RequestParserOptions) {
     this.limits = withDefaults(options.limits);
@@ -79,8 +80,19 @@ export class RequestParser {
     this.lines.push(chunk);
   }
 
+  /** Bytes held for a line not yet complete: stays within the line limit whatever arrives. */
+  get bufferedBytes(): number {
+    return this.lines.pendingBytes;
+  }
+
   /** The next complete request or error, or null when more bytes are needed. */
   next(): ParseResult | null {
+    if (this.carried !== null) {
+      const { line, bytes } = this.carried;
+      this.carried = null;
+      const result = this.onLine(line, bytes);
+      if (result !== null) return result;
+    }
     for (;;) {
       const line = this.lines.nextLine();
       if (line === null) return this.checkPartialSize();
@@ -138,7 +150,19 @@ export class RequestParser {
       return this.fail(new ProtocolError('REQUEST_TOO_LARGE', `request larger than ${this.limits.maxRequestBytes} bytes`));
     }
     if (line.trim() === '') return this.complete('blank-line');
+    // A client that sends neither the empty line nor every header still gets its request
+    // answered when its next request line arrives, instead of losing both.
+    if (!isHeaderShaped(line) && this.looksLikeRequestLine(line)) {
+      cur.size -= bytes;
+      this.carried = { line, bytes };
+      return this.complete('next-request');
+    }
     return this.onHeaderLine(cur, line);
+  }
+
+  private looksLikeRequestLine(line: string): boolean {
+    const w = words(line);
+    return w.length >= 3 && this.methods.has(w[0]!.toUpperCase() as Method) && isVersionWord(w[w.length - 1]!);
   }
 
   private onRequestLine(line: string, bytes: number): ParseResult | null {
