@@ -168,9 +168,7 @@ export class PeerConnection implements ResponseSink {
     if (this.rate !== null && !this.rate.take(started)) {
       this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'rate-limit' });
       this.report(item, writeError(this, new ProtocolError('RATE_LIMITED', 'too many requests')), started);
-      this.closeReason = 'limit';
-      this.socket.end();
-      this.busy = true; // nothing more is read from a flooding connection
+      this.closeForLimit();
       return;
     }
     let outcome: MaybePromise<Outcome>;
@@ -181,9 +179,7 @@ export class PeerConnection implements ResponseSink {
         // Nothing but garbage: answering forever would only spend our time on it.
         this.report(item, outcome, started);
         this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'too-many-errors' });
-        this.closeReason = 'limit';
-        this.socket.end();
-        this.busy = true;
+        this.closeForLimit();
         return;
       }
     } else {
@@ -278,9 +274,19 @@ export class PeerConnection implements ResponseSink {
     }
     this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'header-timeout' });
     writeError(this, new ProtocolError('REQUEST_TOO_LARGE', 'request not complete in time'));
+    this.closeForLimit();
+  }
+
+  /**
+   * A connection over a limit: its last answer is flushed, then it is closed and its records
+   * dropped, whether or not the peer ever closes its own side.
+   */
+  private closeForLimit(): void {
     this.closeReason = 'limit';
-    this.socket.end();
-    this.socket.destroySoon();
+    this.busy = true; // nothing more is read from it
+    this.socket.pause();
+    this.socket.end(() => this.socket.destroy());
+    this.drop();
   }
 
   private finishAfterEnd(): void {
