@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerServerCommand } from './server-command.js';
+import { registerPeerCommand } from './peer-command.js';
+import { registerOneShotCommands } from './oneshot-commands.js';
+import { registerDemoCommand } from './demo-command.js';
 
 /**
  * `p2pci`: one binary for the index server and the peer. Each command lives in its own file
@@ -13,6 +16,9 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)');
 
 registerServerCommand(program);
+registerPeerCommand(program);
+registerOneShotCommands(program);
+registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`p2pci: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,68 @@
+import { Command, Option } from 'commander';
+import { Peer } from '../peer/peer.js';
+import { hostPort, portNumber } from './parse.js';
+import { MenuActions } from './menu-actions.js';
+import { runLineMenu } from './menu-lines.js';
+import { runInteractiveMenu } from './menu-interactive.js';
+import { DEFAULT_INDEX_PORT } from '../server/index-server.js';
+import type { PeerAddress } from '../protocol/index.js';
+
+export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_INDEX_PORT}`;
+
+export interface PeerCommandOptions {
+  dir: string;
+  server: PeerAddress;
+  uploadPort: number;
+  advertiseHost?: string;
+}
+
+/** `--server host:port`, shared by `peer` and the one-shot commands. */
+export function serverOption(): Option {
+  return new Option('-s, --server <host:port>', 'index server').argParser(hostPort(DEFAULT_INDEX_PORT)).default(hostPort(DEFAULT_INDEX_PORT)(DEFAULT_SERVER), DEFAULT_SERVER);
+}
+
+export function registerPeerCommand(program: Command): void {
+  program
+    .command('peer')
+    .description('share a folder of rfc<N>.txt files and download what others share (menu: 1 Add, 2 Look Up, 3 List All, 4 Download, 5 Shut Down)')
+    .requiredOption('-d, --dir <folder>', 'folder with rfc<N>.txt files')
+    .addOption(serverOption())
+    .addOption(new Option('-u, --upload-port <port>', 'upload server port (0: the OS picks)').argParser(portNumber).default(0))
+    .option('--advertise-host <host>', 'host name registered with the index (default: this machine\'s hostname)')
+    .action(async (opts: PeerCommandOptions) => {
+      const peer = await startOrExit(opts);
+      const actions = new MenuActions(peer);
+      const stop = () => void actions.shutdown().finally(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      if (process.stdin.isTTY) await runInteractiveMenu(actions);
+      else await runLineMenu(actions, process.stdin, process.stdout);
+      process.exit(0);
+    });
+}
+
+async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
+  let peer: Peer;
+  try {
+    peer = await Peer.start({ dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, advertiseHost: opts.advertiseHost });
+  } catch (err) {
+    process.stderr.write(`p2pci peer: ${startError(err, opts)}\n`);
+    process.exit(1);
+  }
+  const { index } = peer;
+  index.on('disconnected', ({ reason }) => console.log(`index server ${index.serverLabel} lost (${reason}); reconnecting`));
+  index.on('reregistered', ({ count, failed }) => console.log(`reconnected to ${index.serverLabel}; registered ${count} RFCs again${failed ? `, ${failed} failed` : ''}`));
+  const reg = await peer.registerFolder();
+  console.log(`peer ${peer.identity.host}:${peer.identity.port} sharing ${reg.added.length} RFCs from ${opts.dir} with index server ${index.serverLabel}`);
+  for (const f of reg.failed) console.log(`warning: RFC ${f.rfc} not registered: ${f.reason}`);
+  return peer;
+}
+
+export function startError(err: unknown, opts: { dir: string; server: PeerAddress }): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return `folder ${opts.dir} does not exist`;
+  if (e.code === 'ENOTDIR') return `${opts.dir} is not a folder`;
+  if (e.code === 'EACCES') return `cannot read folder ${opts.dir}: permission denied`;
+  if (e.code === 'EADDRINUSE') return `upload port already in use`;
+  return e.message ?? String(err);
+}

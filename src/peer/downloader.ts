@@ -1,0 +1,169 @@
+import { connect, type Socket } from 'node:net';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GetHeadReader, ProtocolError, encodeGet, resolveBody, type PeerAddress } from '../protocol/index.js';
+import { ShareFolder, rfcFileName } from './share-folder.js';
+import { describeNetError } from './index-client.js';
+import { osDescription } from './os-info.js';
+import { LocalWriteError, describeFsError, rewriteRange } from './temp-file.js';
+
+export interface DownloadOptions {
+  os?: string;
+  connectTimeoutMs?: number;
+  /** An uploader that sends nothing for this long has failed; the next peer is tried. */
+  silenceMs?: number;
+  onProgress?(received: number, total: number, from: PeerAddress): void;
+  /** Opens the temporary file; injected by tests to simulate a full disk. */
+  openTempFile?(path: string): Promise<FileHandle>;
+}
+
+export interface PeerFailure {
+  peer: PeerAddress;
+  reason: string;
+}
+
+export interface DownloadResult {
+  rfc: number;
+  path: string;
+  bytes: number;
+  from: PeerAddress;
+  ms: number;
+  /** Peers tried before the one that served it. */
+  failures: PeerFailure[];
+}
+
+/** Every peer failed, or (local) the file could not be written here. Nothing was left behind. */
+export class DownloadError extends Error {
+  override readonly name = 'DownloadError';
+  constructor(message: string, readonly failures: PeerFailure[], readonly local = false) {
+    super(message);
+  }
+}
+
+class PeerFailed extends Error {}
+
+/** Bytes tolerated ahead of the body (§6: the body is the LAST Content-Length bytes). */
+const MAX_EXTRA_BYTES = 64 * 1024;
+
+/**
+ * Downloads RFC `rfc` into `folder` from the first of `peers` that sends it whole. Bytes go to
+ * a temporary file in the same folder, renamed to `rfc<N>.txt` only once exactly
+ * Content-Length bytes arrived and reached the disk; a failure removes it.
+ */
+export async function downloadRfc(rfc: number, peers: readonly PeerAddress[], folder: ShareFolder, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const started = performance.now();
+  const failures: PeerFailure[] = [];
+  for (const peer of peers) {
+    try {
+      const bytes = await fetchFrom(peer, rfc, folder, options);
+      return { rfc, path: folder.pathOf(rfc), bytes, from: peer, ms: performance.now() - started, failures };
+    } catch (err) {
+      if (err instanceof LocalWriteError) throw new DownloadError(`cannot save RFC ${rfc}: ${err.message}`, failures, true);
+      failures.push({ peer, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const why = failures.map((f) => `${f.peer.host}:${f.peer.port} ${f.reason}`).join('; ');
+  throw new DownloadError(peers.length === 0 ? `no peer has RFC ${rfc}` : `download of RFC ${rfc} failed from every peer: ${why}`, failures);
+}
+
+async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, options: DownloadOptions): Promise<number> {
+  const tempPath = join(folder.dir, `.${rfcFileName(rfc)}.${randomBytes(6).toString('hex')}.part`);
+  let file: FileHandle;
+  try {
+    file = await (options.openTempFile ?? ((p) => open(p, 'wx')))(tempPath);
+  } catch (err) {
+    throw new LocalWriteError(`cannot write into ${folder.dir}: ${describeFsError(err)}`);
+  }
+  let saved = false;
+  try {
+    const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
+    const body = await receive(socket, peer, rfc, file, options);
+    if (body.trimPrefix > 0 || body.prepend.length > 0) {
+      // Rare (a deviant uploader): rewrite the temp file as prepend + bytes from trimPrefix on.
+      await file.close();
+      await rewriteRange(tempPath, body.prepend, body.trimPrefix, body.contentLength, options.openTempFile);
+      file = await open(tempPath, 'r+');
+    }
+    try {
+      await file.sync();
+    } catch (err) {
+      throw new LocalWriteError(`cannot write into ${folder.dir}: ${describeFsError(err)}`);
+    }
+    await file.close();
+    await rename(tempPath, folder.pathOf(rfc));
+    saved = true;
+    return body.contentLength;
+  } finally {
+    if (!saved) {
+      await file.close().catch(() => {});
+      await unlink(tempPath).catch(() => {});
+    }
+  }
+}
+
+function connectTo(peer: PeerAddress, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: peer.host, port: peer.port, noDelay: true });
+    const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new PeerFailed(describeNetError(err)));
+    });
+  });
+}
+
+interface ReceivedBody {
+  contentLength: number;
+  trimPrefix: number;
+  prepend: Buffer;
+}
+
+async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: FileHandle, options: DownloadOptions): Promise<ReceivedBody> {
+  const silenceMs = options.silenceMs ?? 10_000;
+  socket.setTimeout(silenceMs, () => socket.destroy(new PeerFailed(`silent for ${silenceMs} ms`)));
+  socket.write(encodeGet(rfc, peer.host, options.os ?? osDescription()));
+  const reader = new GetHeadReader();
+  let contentLength = -1;
+  let headTail: Buffer = Buffer.alloc(0);
+  let written = 0;
+  const write = async (chunk: Buffer) => {
+    if (chunk.length === 0) return;
+    if (written + chunk.length > contentLength + MAX_EXTRA_BYTES) throw new PeerFailed(`sent more than Content-Length ${contentLength}`);
+    try {
+      await file.write(chunk);
+    } catch (err) {
+      throw new LocalWriteError(`cannot write into the folder: ${describeFsError(err)}`);
+    }
+    written += chunk.length;
+    options.onProgress?.(Math.min(written, contentLength), contentLength, peer);
+  };
+  const onHead = async (r: ReturnType<GetHeadReader['push']>) => {
+    if (r === null) return;
+    if (r instanceof ProtocolError) throw new PeerFailed(`unreadable answer: ${r.message}`);
+    if (r.head.status !== 200) throw new PeerFailed(`answered ${r.head.status} ${r.head.phrase}`);
+    contentLength = r.head.contentLength!;
+    headTail = r.headTail;
+    await write(r.bodyStart);
+  };
+  try {
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      if (contentLength < 0) await onHead(reader.push(chunk));
+      else await write(chunk);
+    }
+    if (contentLength < 0) await onHead(reader.end());
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof PeerFailed || err instanceof LocalWriteError) throw err;
+    const reason = describeNetError(err as NodeJS.ErrnoException);
+    throw new PeerFailed(contentLength < 0 ? reason : `${reason} after ${written} of ${contentLength} bytes`);
+  }
+  const body = resolveBody(written, contentLength, headTail);
+  if (!body.ok) throw new PeerFailed(`closed the connection after ${written} of ${contentLength} bytes`);
+  return { contentLength, trimPrefix: body.trimPrefix, prepend: body.prepend };
+}

@@ -1,0 +1,251 @@
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import {
+  ProtocolError, ResponseParser, encodeAdd, encodeList, encodeLookup,
+  type IndexMethod, type IndexResponse, type PeerAddress,
+} from '../protocol/index.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+
+export interface IndexClientOptions {
+  server: PeerAddress;
+  /** An answer must arrive this long after its request, or the connection is deemed dead. */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Reconnect after the connection drops (the one-shot commands don't). */
+  reconnect?: boolean;
+  random?: () => number;
+}
+
+/** The index server can't be reached right now; the client is retrying in the background. */
+export class IndexUnreachableError extends Error {
+  override readonly name = 'IndexUnreachableError';
+}
+
+export interface IndexClientEvents {
+  connected: [{ localAddress: string; reconnect: boolean }];
+  disconnected: [{ reason: string }];
+  reconnecting: [{ attempt: number; delayMs: number }];
+  reregistered: [{ count: number; failed: number }];
+}
+
+interface Pending {
+  method: IndexMethod;
+  resolve(r: IndexResponse): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The peer's ONE long-lived connection to the index server (PROTOCOL.md §1). Requests are
+ * pipelined in order and answered in order. When the connection drops, every RFC this peer
+ * registered is ADDed again once a new connection is up: the server forgot them with the old one.
+ */
+export class IndexClient extends EventEmitter<IndexClientEvents> {
+  /** Host and upload port this peer announces; set before the first request. */
+  identity: PeerAddress = { host: 'localhost', port: 1 };
+  private readonly server: PeerAddress;
+  private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly reconnect: boolean;
+  private readonly random: () => number;
+  private readonly registered = new Map<number, string>();
+  private socket: Socket | null = null;
+  private parser = new ResponseParser();
+  private pending: Pending[] = [];
+  private idleTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private closed = false;
+  private lastError = 'not connected yet';
+
+  constructor(options: IndexClientOptions) {
+    super();
+    this.server = options.server;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.reconnect = options.reconnect ?? true;
+    this.random = options.random ?? Math.random;
+  }
+
+  get online(): boolean {
+    return this.socket !== null;
+  }
+
+  get serverLabel(): string {
+    return `${this.server.host}:${this.server.port}`;
+  }
+
+  /** RFC numbers and titles this peer has registered (re-ADDed after every reconnect). */
+  get registrations(): ReadonlyMap<number, string> {
+    return this.registered;
+  }
+
+  /** The first connection; rejects when the server can't be reached (no retry here). */
+  async connect(): Promise<{ localAddress: string }> {
+    const socket = await this.open();
+    this.attach(socket, false);
+    return { localAddress: socket.localAddress ?? '127.0.0.1' };
+  }
+
+  async add(rfc: number, title: string): Promise<IndexResponse> {
+    const res = await this.request('ADD', encodeAdd(rfc, title, this.identity));
+    if (res.status === 200) this.registered.set(rfc, title);
+    return res;
+  }
+
+  lookup(rfc: number, title = ''): Promise<IndexResponse> {
+    return this.request('LOOKUP', encodeLookup(rfc, title, this.identity));
+  }
+
+  list(): Promise<IndexResponse> {
+    return this.request('LIST', encodeList(this.identity));
+  }
+
+  /** Leaves the index: closing the connection makes the server drop our records (§1). */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    if (socket === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  }
+
+  private request(method: IndexMethod, bytes: string): Promise<IndexResponse> {
+    const socket = this.socket;
+    if (socket === null || this.closed) {
+      return Promise.reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError})${this.closed || !this.reconnect ? '' : '; reconnecting in the background'}`));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // Answers come in order: one that never comes leaves us out of step for good.
+        socket.destroy(new Error(`no answer to ${method} within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      this.pending.push({ method, resolve, reject, timer });
+      this.parser.expect(method);
+      socket.write(bytes);
+    });
+  }
+
+  private open(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.server.host, port: this.server.port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        this.lastError = describeNetError(err);
+        reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError})`));
+      });
+    });
+  }
+
+  private attach(socket: Socket, reconnect: boolean): void {
+    this.socket = socket;
+    this.parser = new ResponseParser();
+    this.attempt = 0;
+    socket.setKeepAlive(true, 15_000);
+    socket.on('data', (chunk: Buffer) => {
+      this.parser.push(chunk, performance.now());
+      this.drain();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.lastError = describeNetError(err);
+    });
+    socket.on('close', () => this.onClose(socket));
+    this.emit('connected', { localAddress: socket.localAddress ?? '', reconnect });
+  }
+
+  private drain(): void {
+    for (;;) {
+      const out = this.parser.next();
+      if (out === null) break;
+      if (out instanceof ProtocolError) {
+        this.socket?.destroy(new Error(`unreadable answer from the index server: ${out.message}`));
+        return;
+      }
+      this.settle(out);
+    }
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    const deadline = this.parser.idleDeadline();
+    if (deadline !== null) {
+      // §6: a LOOKUP/LIST answer without its final empty line ends with the server's silence.
+      this.idleTimer = setTimeout(() => {
+        const out = this.parser.expire(performance.now());
+        if (out !== null) this.settle(out);
+      }, Math.max(0, deadline - performance.now()) + 1);
+    }
+  }
+
+  private settle(res: IndexResponse): void {
+    const p = this.pending.shift();
+    if (p === undefined) return;
+    clearTimeout(p.timer);
+    p.resolve(res);
+  }
+
+  private onClose(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    const reason = socket.errored?.message ?? 'connection closed by the server';
+    this.lastError = reason;
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${reason})`));
+    }
+    if (this.closed) return;
+    this.emit('disconnected', { reason });
+    if (this.reconnect) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delayMs = backoffDelay(this.attempt, this.backoff, this.random);
+    this.emit('reconnecting', { attempt: ++this.attempt, delayMs });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.open().then(
+        (socket) => {
+          if (this.closed) {
+            socket.destroy();
+            return;
+          }
+          this.attach(socket, true);
+          void this.reregister();
+        },
+        () => {
+          if (!this.closed) this.scheduleReconnect();
+        },
+      );
+    }, delayMs);
+  }
+
+  /** The new server knows nothing of us: ADD every registered RFC again (pipelined). */
+  private async reregister(): Promise<void> {
+    const entries = [...this.registered];
+    const results = await Promise.allSettled(entries.map(([rfc, title]) => this.add(rfc, title)));
+    const failed = results.filter((r) => r.status === 'rejected' || r.value.status !== 200).length;
+    this.emit('reregistered', { count: entries.length - failed, failed });
+  }
+}
+
+export function describeNetError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'ECONNRESET': return 'connection reset';
+    case 'ETIMEDOUT': return 'timed out';
+    case 'ENOTFOUND': case 'EAI_AGAIN': return `host not found`;
+    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
+    default: return err.message;
+  }
+}

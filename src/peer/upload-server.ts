@@ -1,0 +1,180 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import {
+  PEER_METHODS, ProtocolError, RequestParser, encodeGetResponseHead, httpDate,
+  STATUS_PHRASES, type ParserLimits, type StatusCode,
+} from '../protocol/index.js';
+import { ShareFolder } from './share-folder.js';
+import { osDescription } from './os-info.js';
+
+export interface UploadServerOptions {
+  folder: ShareFolder;
+  /** The OS header of our answers. */
+  os?: string;
+  /** A downloader that neither sends nor reads for this long is closed (its file handle with it). */
+  idleTimeoutMs?: number;
+  /** No single GET may take longer than this, however steadily it reads. */
+  totalTimeoutMs?: number;
+  /** Open downloads at once; more connections are closed at once. */
+  maxConnections?: number;
+  limits?: Partial<ParserLimits>;
+  idleCompletionMs?: number;
+}
+
+export interface TransferEvent {
+  rfc: number | null;
+  remote: string;
+  status: StatusCode | null;
+  bytes: number;
+  ms: number;
+  /** Why the transfer did not complete, if it didn't. */
+  error?: string;
+}
+
+export interface UploadServerEvents {
+  transfer: [TransferEvent];
+}
+
+export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * A peer's upload server (PROTOCOL.md §3): one GET per connection, answered with the file's
+ * bytes streamed from disk unchanged, then close. Errors get a head (status, Date, OS) and no body.
+ */
+export class UploadServer extends EventEmitter<UploadServerEvents> {
+  readonly folder: ShareFolder;
+  private readonly os: string;
+  private readonly idleMs: number;
+  private readonly totalMs: number;
+  private readonly maxConnections: number;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: UploadServerOptions) {
+    super();
+    this.folder = options.folder;
+    this.os = options.os ?? osDescription();
+    this.idleMs = options.idleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS;
+    this.totalMs = options.totalTimeoutMs ?? DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS;
+    this.maxConnections = options.maxConnections ?? 1024;
+    // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+  }
+
+  listen(port = 0, host?: string): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ port, host }, () => {
+        this.server.off('error', reject);
+        const a = this.server.address() as AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get activeConnections(): number {
+    return this.sockets.size;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  private accept(socket: Socket): void {
+    socket.on('error', () => {}); // a downloader vanishing is its own business; 'close' follows
+    if (this.sockets.size >= this.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    const started = performance.now();
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const parser = new RequestParser({ methods: PEER_METHODS, limits: this.options.limits, idleCompletionMs: this.options.idleCompletionMs });
+    let handled = false;
+    let idleTimer: NodeJS.Timeout | null = null;
+    const total = setTimeout(() => socket.destroy(new Error('total time limit')), this.totalMs);
+    socket.setTimeout(this.idleMs, () => socket.destroy(new Error(`idle for ${this.idleMs} ms`)));
+    socket.on('close', () => {
+      clearTimeout(total);
+      if (idleTimer !== null) clearTimeout(idleTimer);
+      this.sockets.delete(socket);
+    });
+
+    const take = (result: ReturnType<RequestParser['next']>) => {
+      if (result === null || handled) return;
+      handled = true;
+      if (idleTimer !== null) clearTimeout(idleTimer);
+      socket.pause();
+      socket.removeAllListeners('data');
+      socket.on('data', () => {}); // bytes after the request are not ours to interpret
+      const done = (e: Omit<TransferEvent, 'remote' | 'ms'>) => this.emit('transfer', { ...e, remote, ms: performance.now() - started });
+      if (result instanceof ProtocolError) {
+        this.sendError(socket, result.status);
+        done({ rfc: null, status: result.status, bytes: 0, error: result.message });
+      } else {
+        this.serve(socket, result.rfc!).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
+      }
+    };
+    const armIdle = () => {
+      if (idleTimer !== null) clearTimeout(idleTimer);
+      const deadline = parser.idleDeadline();
+      if (deadline === null || handled) return;
+      // §6: a GET without its empty line is processed once the downloader falls silent.
+      idleTimer = setTimeout(() => take(parser.expire(performance.now())), Math.max(0, deadline - performance.now()) + 1);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      parser.push(chunk, performance.now());
+      take(parser.next());
+      armIdle();
+    });
+    socket.on('end', () => {
+      if (handled) return;
+      take(parser.expire(performance.now(), true) ?? new ProtocolError('MALFORMED_REQUEST_LINE', 'connection closed before a complete GET'));
+    });
+  }
+
+  private sendError(socket: Socket, status: StatusCode): void {
+    socket.end(encodeGetResponseHead({ status, phrase: STATUS_PHRASES[status], date: httpDate(new Date()), os: this.os }));
+  }
+
+  /** Streams the file named by the number alone; resolves with what was sent. */
+  private async serve(socket: Socket, rfc: number): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
+    if (!(await this.folder.has(rfc))) {
+      this.sendError(socket, 404);
+      return { rfc, status: 404, bytes: 0 };
+    }
+    const file = await open(this.folder.pathOf(rfc), 'r');
+    try {
+      // Size and mtime from the open handle: the head describes exactly the bytes we stream.
+      const st = await file.stat();
+      socket.write(encodeGetResponseHead({
+        status: 200, phrase: 'OK', date: httpDate(new Date()), os: this.os,
+        lastModified: httpDate(st.mtime), contentLength: st.size, contentType: 'text/plain',
+      }));
+      socket.resume();
+      if (st.size > 0) {
+        // `end` bounds the stream to Content-Length even if the file grows meanwhile.
+        const body = file.createReadStream({ start: 0, end: st.size - 1, autoClose: false, highWaterMark: 64 * 1024 });
+        await pipeline(body, socket);
+      } else {
+        await new Promise<void>((resolve) => socket.end(resolve));
+      }
+      return { rfc, status: 200, bytes: st.size };
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    } finally {
+      await file.close();
+    }
+  }
+}
