@@ -20,6 +20,8 @@ export interface StoreCounts {
  * test/unit/store-conformance.ts.
  */
 export interface Store {
+  /** Set by a store shared between servers: their owner ids must start with it to be unique. */
+  readonly instanceId?: string;
   /** Stores (or keeps, if already there) the record of `owner`; returns the stored record. */
   add(owner: OwnerId, record: RfcRecord): MaybePromise<RfcRecord>;
   /** Every record of one RFC, in the order they were added; costs O(records returned). */

@@ -32,7 +32,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
     // Below the socket's own high-water mark 'drain' would never fire; 0 per turn would never progress.
     this.limits.maxPendingOutputBytes = Math.max(this.limits.maxPendingOutputBytes, 16384);
     this.limits.maxRequestsPerTurn = Math.max(this.limits.maxRequestsPerTurn, 1);
-    this.instanceId = options.instanceId ?? randomBytes(4).toString('hex');
+    this.instanceId = options.instanceId ?? options.store.instanceId ?? randomBytes(4).toString('hex');
     const now = options.now ?? (() => performance.now());
     this.hooks = {
       store: this.store,
