@@ -113,10 +113,14 @@ export class RequestParser {
 
   /**
    * §6: a partial request that receives no byte for a short idle time is processed with what
-   * it has. At end of input (`endOfInput`) an unterminated last line counts as a line too.
+   * it has. At end of input (`endOfInput`) an unterminated last line counts as a line too;
+   * complete lines not yet pulled come out first, so call it until it returns null.
    */
   expire(now: number, endOfInput = false): ParseResult | null {
     if (endOfInput) {
+      // Lines the caller hasn't pulled yet are whole requests, not part of a "partial line".
+      const pending = this.next();
+      if (pending !== null) return pending;
       const tail = this.lines.takePartialLine();
       if (tail !== null && tail !== LINE_TOO_LONG) {
         const result = this.onLine(tail, Buffer.byteLength(tail));

@@ -1,0 +1,302 @@
+/**
+ * The request parser against each tolerance rule of PROTOCOL.md §6 (one fixture per rule),
+ * the bad inputs of §4, and the size limits. Time is injected: no test waits for a clock.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INDEX_METHODS, ProtocolError, RequestParser, type ParserLimits, type ProtocolErrorCode, type Request } from '../../src/protocol/index.js';
+
+type Result = Request | ProtocolError;
+
+function parser(limits: Partial<ParserLimits> = {}, idleCompletionMs = 100): RequestParser {
+  return new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs });
+}
+
+function drain(p: RequestParser): Result[] {
+  const out: Result[] = [];
+  for (let r = p.next(); r !== null; r = p.next()) out.push(r);
+  return out;
+}
+
+/** Feeds every chunk (at time 0) and returns what comes out, without any idle/end completion. */
+function feed(chunks: Array<string | Buffer>, p = parser()): Result[] {
+  const out: Result[] = [];
+  for (const c of chunks) {
+    p.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c, 0);
+    out.push(...drain(p));
+  }
+  return out;
+}
+
+/** The fields that matter, so fixtures read like the wire. */
+function brief(r: Result | undefined): unknown {
+  if (r === undefined) return undefined;
+  if (r instanceof ProtocolError) return { error: r.code, status: r.status };
+  const o: Record<string, unknown> = { method: r.method, rfc: r.rfc };
+  for (const k of ['host', 'port', 'title', 'os'] as const) if (r[k] !== undefined) o[k] = r[k];
+  o.completion = r.completion;
+  return o;
+}
+
+const ADD = { method: 'ADD', rfc: 123, host: 'h.example', port: 5678, title: 'A Proferred Official ICP' };
+const LIST = { method: 'LIST', rfc: null, host: 'h.example', port: 5678 };
+const listBytes = 'LIST ALL P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n\r\n';
+
+function expectError(results: Result[], code: ProtocolErrorCode, status = 400): void {
+  assert.ok(results.length >= 1, 'expected an error, got nothing');
+  assert.deepEqual(brief(results[0]), { error: code, status });
+}
+
+test('§6 lines ending in LF alone', () => {
+  const out = feed(['ADD RFC 123 P2P-CI/1.0\nHost: h.example\nPort: 5678\nTitle: A Proferred Official ICP\n\n']);
+  assert.deepEqual(out.map(brief), [{ ...ADD, completion: 'all-headers' }]);
+});
+
+test('§6 method, keyword, version and header names in any letter case', () => {
+  const out = feed(['aDd rfc 123 p2p-ci/1.0\r\nhOST: h.example\r\nPORT: 5678\r\ntItLe: A Proferred Official ICP\r\n\r\nlist All P2P-ci/1.0\r\nhost: h.example\r\nport: 5678\r\n\r\n']);
+  assert.deepEqual(out.map(brief), [
+    { ...ADD, completion: 'all-headers' },
+    { ...LIST, completion: 'all-headers' },
+  ]);
+});
+
+test('§6 runs of spaces or tabs between words, leading/trailing blanks on values', () => {
+  const out = feed(['  ADD \t RFC\t\t123    P2P-CI/1.0 \t\r\nHost:\t  h.example  \r\nPort :   5678\t\r\nTitle:   A Proferred  Official ICP \t\r\n\r\n']);
+  // The title keeps its inner spacing; only the ends are trimmed.
+  assert.deepEqual(out.map(brief), [{ ...ADD, title: 'A Proferred  Official ICP', completion: 'all-headers' }]);
+});
+
+test('§6 a header named Post is read as Port', () => {
+  const out = feed(['LIST ALL P2P-CI/1.0\r\nHost: h.example\r\nPost: 5678\r\n\r\n']);
+  assert.deepEqual(out.map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('§6 a request is complete as soon as every header of its method has arrived (no empty line)', () => {
+  const p = parser();
+  assert.deepEqual(feed(['ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n'], p), []);
+  assert.deepEqual(feed(['Title: A Proferred Official ICP\r\n'], p).map(brief), [{ ...ADD, completion: 'all-headers' }]);
+  // LIST defines Host and Port only: complete at Port, whatever the order.
+  assert.deepEqual(feed(['LIST ALL P2P-CI/1.0\r\nPort: 5678\r\nHost: h.example\r\n'], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
+  // LOOKUP needs Title too before it is complete without an empty line.
+  assert.deepEqual(feed(['LOOKUP RFC 7 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n'], p), []);
+  assert.deepEqual(feed(['Title: x\r\n'], p).map(brief), [{ method: 'LOOKUP', rfc: 7, host: 'h.example', port: 5678, title: 'x', completion: 'all-headers' }]);
+});
+
+test('§6 a request is complete at its empty line even with headers missing', () => {
+  const out = feed(['LOOKUP RFC 9 P2P-CI/1.0\r\nHost: h.example\r\n\r\n']);
+  assert.deepEqual(out.map(brief), [{ method: 'LOOKUP', rfc: 9, host: 'h.example', completion: 'blank-line' }]);
+});
+
+test('§6 header and empty lines after a request completed by its headers are skipped as strays', () => {
+  const out = feed([
+    'ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n',
+    'X-Later: belongs to the ADD\r\nTitle: again\r\n\r\n\r\n\n',
+    listBytes,
+  ]);
+  assert.deepEqual(out.map(brief), [
+    { ...ADD, completion: 'all-headers' },
+    { ...LIST, completion: 'all-headers' },
+  ]);
+});
+
+test('§6 a partial request is processed after an idle gap (time injected)', () => {
+  const p = parser({}, 250);
+  p.push(Buffer.from('LOOKUP RFC 42 P2P-CI/1.0\nHost: h.example\n'), 1000);
+  assert.equal(p.next(), null);
+  assert.equal(p.idleDeadline(), 1250);
+  assert.equal(p.expire(1249), null, 'not before the idle time');
+  // A byte arriving moves the deadline.
+  p.push(Buffer.from('Port: 5678\n'), 1200);
+  assert.equal(p.next(), null);
+  assert.equal(p.idleDeadline(), 1450);
+  assert.equal(p.expire(1300), null);
+  assert.deepEqual(brief(p.expire(1450) ?? undefined), { method: 'LOOKUP', rfc: 42, host: 'h.example', port: 5678, completion: 'idle' });
+  assert.equal(p.idleDeadline(), null, 'nothing left to complete');
+  assert.equal(p.expire(99999), null);
+  // The parser carries on normally afterwards.
+  assert.deepEqual(feed([listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('§6 idle completion of an ADD without Port is a coded 400, not a request', () => {
+  const p = parser({}, 100);
+  p.push(Buffer.from('ADD RFC 1 P2P-CI/1.0\r\nHost: h.example\r\n'), 0);
+  assert.equal(p.next(), null);
+  const r = p.expire(100);
+  assert.ok(r instanceof ProtocolError);
+  assert.equal(r.code, 'MISSING_HEADER');
+  assert.equal(r.status, 400);
+});
+
+test('§6 no idle completion while only part of a request line has arrived', () => {
+  const p = parser({}, 100);
+  p.push(Buffer.from('LIST ALL P2P'), 0);
+  assert.equal(p.next(), null);
+  assert.equal(p.idleDeadline(), null);
+  assert.equal(p.expire(10_000), null);
+  assert.ok(p.inRequest);
+  p.push(Buffer.from('-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n'), 10_001);
+  assert.deepEqual(drain(p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('end of input completes the last request, unterminated last line included', () => {
+  const p = parser();
+  p.push(Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP'), 0);
+  assert.equal(p.next(), null);
+  assert.deepEqual(brief(p.expire(0, true) ?? undefined), { ...ADD, completion: 'all-headers' });
+  assert.equal(p.expire(0, true), null);
+  const q = parser();
+  q.push(Buffer.from('LIST ALL P2P-CI/1.0\r\nHost: h.example'), 0);
+  assert.equal(q.next(), null);
+  assert.deepEqual(brief(q.expire(0, true) ?? undefined), { method: 'LIST', rfc: null, host: 'h.example', completion: 'end-of-input' });
+});
+
+test('end of input with complete lines still unread hands out every request in order', () => {
+  // A server that has not pulled everything yet when the peer half-closes must not glue the
+  // unread lines into one "partial line".
+  const p = parser();
+  p.push(Buffer.from(listBytes + listBytes + 'LOOKUP RFC 5 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: t'), 0);
+  const out: Result[] = [];
+  for (let r = p.expire(0, true); r !== null; r = p.expire(0, true)) out.push(r);
+  assert.deepEqual(out.map(brief), [
+    { ...LIST, completion: 'all-headers' },
+    { ...LIST, completion: 'all-headers' },
+    { method: 'LOOKUP', rfc: 5, host: 'h.example', port: 5678, title: 't', completion: 'all-headers' },
+  ]);
+});
+
+test('§6 several requests in one chunk come out in order', () => {
+  const add = 'ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n';
+  const lookup = 'LOOKUP RFC 123 P2P-CI/1.0\nHost: h.example\nPort: 5678\nTitle: x\n';
+  const out = feed([add + lookup + listBytes]);
+  assert.deepEqual(out.map(brief), [
+    { ...ADD, completion: 'all-headers' },
+    { method: 'LOOKUP', rfc: 123, host: 'h.example', port: 5678, title: 'x', completion: 'all-headers' },
+    { ...LIST, completion: 'all-headers' },
+  ]);
+});
+
+test('§6 one request over many chunks (one byte at a time) comes out once, at its last header', () => {
+  const bytes = Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n');
+  const p = parser();
+  const lastHeaderEnd = bytes.indexOf('\r\n\r\n') + 2;
+  for (let i = 0; i < bytes.length; i++) {
+    p.push(bytes.subarray(i, i + 1), i);
+    const out = drain(p);
+    if (i === lastHeaderEnd - 1) assert.deepEqual(out.map(brief), [{ ...ADD, completion: 'all-headers' }], `at byte ${i}`);
+    else assert.deepEqual(out, [], `nothing expected at byte ${i}`);
+  }
+});
+
+test('§6 CR and LF of one line ending split across chunks', () => {
+  const out = feed(['LIST ALL P2P-CI/1.0\r', '\nHost: h.example\r', '\nPort: 5678\r', '\n\r', '\n']);
+  assert.deepEqual(out.map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('§6 unknown headers are ignored', () => {
+  const out = feed(['ADD RFC 123 P2P-CI/1.0\r\nX-Client: mine 2.0\r\nHost: h.example\r\nAccept: */*\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n']);
+  assert.deepEqual(out.map(brief), [{ ...ADD, completion: 'all-headers' }]);
+});
+
+test('an empty Title is allowed on ADD', () => {
+  const out = feed(['ADD RFC 5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle:\r\n\r\n']);
+  assert.deepEqual(out.map(brief), [{ method: 'ADD', rfc: 5, host: 'h', port: 1, title: '', completion: 'all-headers' }]);
+});
+
+test('a request line arriving before a request is complete ends that request', () => {
+  const out = feed(['LOOKUP RFC 1 P2P-CI/1.0\r\nHost: h.example\r\n' + listBytes]);
+  assert.deepEqual(out.map(brief), [
+    { method: 'LOOKUP', rfc: 1, host: 'h.example', completion: 'next-request' },
+    { ...LIST, completion: 'all-headers' },
+  ]);
+});
+
+// ---- bad input: each a coded error, and the parser goes on with the next request ----
+
+const badRequests: Array<[string, string, ProtocolErrorCode, number]> = [
+  ['garbage line', 'this is not a request at all\r\n', 'UNKNOWN_METHOD', 400],
+  ['binary bytes', '\u0000\u0001\u00ff\u00fe\u0080 \u0007\r\n', 'UNKNOWN_METHOD', 400],
+  ['unknown method', 'DELETE RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'UNKNOWN_METHOD', 400],
+  ['GET at the index server', 'GET RFC 1 P2P-CI/1.0\r\nHost: h\r\nOS: x\r\n\r\n', 'UNKNOWN_METHOD', 400],
+  ['version 2.0', 'LIST ALL P2P-CI/2.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
+  ['version 1.1 on ADD', 'ADD RFC 1 P2P-CI/1.1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
+  ['no version', 'LOOKUP RFC 1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
+  ['HTTP version', 'LIST ALL HTTP/1.1\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
+  ['LIST without ALL', 'LIST P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
+  ['ADD without RFC word', 'ADD 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
+  ['non-numeric RFC number', 'LOOKUP RFC abc P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
+  ['negative RFC number', 'ADD RFC -5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
+  ['RFC number with +', 'ADD RFC +5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
+  ['RFC number of 10 digits', 'LOOKUP RFC 1234567890 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
+  ['RFC number 1e3', 'LOOKUP RFC 1e3 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
+  ['port 0', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 0\r\nTitle: t\r\n\r\n', 'BAD_PORT', 400],
+  ['port 65536', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 65536\r\nTitle: t\r\n\r\n', 'BAD_PORT', 400],
+  ['port -1', 'LIST ALL P2P-CI/1.0\r\nHost: h\r\nPort: -1\r\n\r\n', 'BAD_PORT', 400],
+  ['port abc', 'LIST ALL P2P-CI/1.0\r\nHost: h\r\nPort: abc\r\n\r\n', 'BAD_PORT', 400],
+  ['missing Host on ADD', 'ADD RFC 1 P2P-CI/1.0\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MISSING_HEADER', 400],
+  ['missing Port on ADD', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nTitle: t\r\n\r\n', 'MISSING_HEADER', 400],
+  ['Host with a space', 'ADD RFC 1 P2P-CI/1.0\r\nHost: two words\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_HEADER', 400],
+  ['header line without a colon', 'ADD RFC 1 P2P-CI/1.0\r\nHost h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_HEADER', 400],
+];
+
+for (const [name, bytes, code, status] of badRequests) {
+  test(`bad input: ${name} → ${status} ${code}, then the next request parses`, () => {
+    const out = feed([bytes, listBytes]);
+    expectError(out, code, status);
+    assert.deepEqual(out.slice(1).map(brief), [{ ...LIST, completion: 'all-headers' }], 'exactly one error, then the LIST');
+  });
+}
+
+// ---- limits: a coded error, buffers stay bounded, the parser keeps working ----
+
+test('limit: an over-long line is LINE_TOO_LONG, its bytes are not buffered, the parser recovers', () => {
+  const p = parser({ maxLineBytes: 64 });
+  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: '], p);
+  assert.deepEqual(out, []);
+  // 10 000 bytes of title in 100-byte chunks: reported once, never held.
+  const results: Result[] = [];
+  for (let i = 0; i < 100; i++) {
+    results.push(...feed(['x'.repeat(100)], p));
+    assert.ok(p.bufferedBytes <= 64 + 1, `buffer held ${p.bufferedBytes} bytes`);
+  }
+  assert.deepEqual(results.map(brief), [{ error: 'LINE_TOO_LONG', status: 400 }]);
+  assert.deepEqual(feed(['\r\n\r\n' + listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('limit: an over-long line arriving whole is LINE_TOO_LONG too', () => {
+  const p = parser({ maxLineBytes: 32 });
+  const out = feed(['LOOKUP RFC 1 P2P-CI/1.0\r\nHost: ' + 'h'.repeat(40) + '\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
+  assert.deepEqual(out.map(brief), [{ error: 'LINE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
+});
+
+test('limit: too many header lines is TOO_MANY_HEADERS, the parser recovers', () => {
+  const p = parser({ maxHeaders: 4 });
+  const extra = 'X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nX-E: 5\r\n';
+  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + extra + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
+  assert.deepEqual(out.map(brief), [{ error: 'TOO_MANY_HEADERS', status: 400 }, { ...LIST, completion: 'all-headers' }]);
+  // Exactly at the limit is fine.
+  const q = parser({ maxHeaders: 4 });
+  assert.deepEqual(feed(['LIST ALL P2P-CI/1.0\r\nX-A: 1\r\nX-B: 2\r\nHost: h.example\r\nPort: 5678\r\n\r\n'], q).map(brief), [{ ...LIST, completion: 'all-headers' }]);
+});
+
+test('limit: a request larger than maxRequestBytes is REQUEST_TOO_LARGE, the parser recovers', () => {
+  const p = parser({ maxRequestBytes: 120, maxLineBytes: 100, maxHeaders: 100 });
+  const filler = Array.from({ length: 10 }, (_, i) => `X-Filler-${i}: ${'y'.repeat(20)}\r\n`).join('');
+  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + filler + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
+  assert.deepEqual(out.map(brief), [{ error: 'REQUEST_TOO_LARGE', status: 400 }, { ...LIST, completion: 'all-headers' }]);
+});
+
+test('limit: a title longer than maxTitleLength is TITLE_TOO_LONG, the parser recovers', () => {
+  const p = parser({ maxTitleLength: 10 });
+  const ok = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: ' + 't'.repeat(10) + '\r\n\r\n'], p);
+  assert.equal((ok[0] as Request).title, 't'.repeat(10));
+  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: ' + 't'.repeat(11) + '\r\n\r\n' + listBytes], p);
+  assert.deepEqual(out.map(brief), [{ error: 'TITLE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
+});
+
+test('a header line before any request line is refused, not skipped', () => {
+  // Strays are skipped only after a request; on a fresh connection they are garbage.
+  const out = feed(['Host: h\r\n' + listBytes]);
+  assert.equal(out.length, 2);
+  assert.ok(out[0] instanceof ProtocolError);
+  assert.deepEqual(brief(out[1]), { ...LIST, completion: 'all-headers' });
+});
