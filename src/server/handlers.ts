@@ -60,13 +60,13 @@ export function handleLookup(ctx: HandlerContext, req: Request): MaybePromise<Ou
 /** Streams the index batch by batch, waiting for the peer to read whenever its output backs up. */
 export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
   const { sink } = ctx;
-  sink.write(encodeResponseStart(200));
   const source = ctx.store.list(LIST_BATCH);
   const done = (n: number): Outcome => {
     sink.write(RESPONSE_END);
     return { status: 200, records: n };
   };
   if (Symbol.asyncIterator in source) return streamAsync(source, sink).then(done);
+  sink.write(encodeResponseStart(200));
   const it = (source as Iterable<RfcRecord[]>)[Symbol.iterator]();
   const pump = (n: number): MaybePromise<Outcome> => {
     for (;;) {
@@ -80,12 +80,23 @@ export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
   return pump(0);
 }
 
+/**
+ * The first batch is fetched before the status line is written: a store that can't be
+ * reached (Redis down) then rejects in time for a clean 400 instead of a 200 cut short.
+ */
 async function streamAsync(source: AsyncIterable<RfcRecord[]>, sink: ResponseSink): Promise<number> {
+  const it = source[Symbol.asyncIterator]();
+  let step = await it.next();
+  sink.write(encodeResponseStart(200));
   let n = 0;
-  for await (const batch of source) {
-    if (sink.closed) break;
-    n += batch.length;
-    if (!sink.write(encodeBatch(batch))) await sink.drained();
+  while (!step.done) {
+    if (sink.closed) {
+      await it.return?.();
+      break;
+    }
+    n += step.value.length;
+    if (!sink.write(encodeBatch(step.value))) await sink.drained();
+    step = await it.next();
   }
   return n;
 }
