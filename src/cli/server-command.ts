@@ -3,6 +3,7 @@ import { IndexServer, DEFAULT_INDEX_PORT } from '../server/index-server.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/options.js';
 import { MemoryStore } from '../index/memory-store.js';
 import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
+import { startDashboard } from '../observe/http-dashboard.js';
 import { integer, portNumber } from './parse.js';
 import type { Store } from '../index/store.js';
 
@@ -30,6 +31,9 @@ export interface ServerCommandOptions extends Partial<ServerLimits> {
   logFormat: LogFormat;
   quiet: boolean;
   statusInterval: number;
+  /** Dashboard port (off when undefined). */
+  http?: number;
+  httpHost: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -40,7 +44,9 @@ export function registerServerCommand(program: Command): void {
     .option('-H, --host <address>', 'address to listen on', '0.0.0.0')
     .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
     .option('-q, --quiet', 'do not log every request (connections, limits and status still show)', false)
-    .addOption(new Option('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000));
+    .addOption(new Option('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000))
+    .addOption(new Option('--http <port>', 'serve the live dashboard, /stats.json and /metrics on this port (0: the OS picks)').argParser(portNumber))
+    .option('--http-host <address>', 'address the dashboard listens on', '127.0.0.1');
   for (const [key, flag, help] of LIMIT_FLAGS) {
     cmd.addOption(new Option(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
   }
@@ -62,6 +68,21 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     process.stderr.write(`p2pci server: cannot listen on ${opts.host}:${opts.port}: ${reason}\n`);
     process.exit(1);
   }
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
+  if (opts.http !== undefined) {
+    try {
+      dashboard = await startDashboard(server, { port: opts.http, host: opts.httpHost });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const reason = e.code === 'EADDRINUSE' ? `port ${opts.http} is already in use` : e.message;
+      process.stderr.write(`p2pci server: cannot serve the dashboard on ${opts.httpHost}:${opts.http}: ${reason}\n`);
+      process.exit(1);
+    }
+    const msg = `dashboard on ${dashboard.url}`;
+    // Keep stdout one format: JSON lines stay parseable with --log-format json.
+    const line = opts.logFormat === 'json' ? JSON.stringify({ level: 30, time: new Date().toISOString(), event: 'dashboard', url: dashboard.url, msg }) : msg;
+    process.stdout.write(`${line}\n`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -69,7 +90,7 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
-    server.close().finally(() => {
+    Promise.all([server.close(), dashboard?.close()]).finally(() => {
       detach();
       process.exit(0);
     });
