@@ -119,13 +119,15 @@ export type BodyResolution =
  * §6: the body is the last Content-Length bytes received; fewer is a failed transfer.
  * `written` counts the bytes received after the head. Extra bytes at the front are trimmed;
  * a shortfall is made up only from the head's tail (an empty line the file itself began
- * with, when the uploader sent no separator), never from real header bytes.
+ * with, when the uploader sent no separator), never from real header bytes. That reading
+ * only holds when exactly the whole empty line is missing: a body 1 byte short after a
+ * CRLF separator is a cut transfer, not a file starting with half an empty line.
  */
 export function resolveBody(written: number, contentLength: number, headTail: Buffer): BodyResolution {
   if (written >= contentLength) return { ok: true, trimPrefix: written - contentLength, prepend: Buffer.alloc(0) };
   const missing = contentLength - written;
-  if (missing <= headTail.length && written > 0) {
-    return { ok: true, trimPrefix: 0, prepend: headTail.subarray(headTail.length - missing) };
+  if (missing === headTail.length && written > 0) {
+    return { ok: true, trimPrefix: 0, prepend: Buffer.from(headTail) };
   }
   return { ok: false, reason: `got ${written} of ${contentLength} bytes` };
 }
