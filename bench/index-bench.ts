@@ -1,0 +1,163 @@
+import type { Socket } from 'node:net';
+import type { BenchRow } from './table.js';
+import { ChildHandle } from './lib/child-handle.js';
+import { connectTo, closeAll } from './lib/clients.js';
+import { IndexClient, readBlast, readList } from './lib/index-client.js';
+import { joinBurst, type JoinPeer } from './lib/join-load.js';
+import { lookupLoad, percentile, type LookupLoadResult } from './lib/lookup-load.js';
+import { BENCH_SERVER_LIMITS, fmtCount, type BenchConfig } from './lib/config.js';
+import { timeDeparture } from './lib/departure.js';
+import { addRequests, joinPeer, joinRequests, joinRfc, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER, titleOf } from './lib/workload.js';
+import { encodeIndexResponse } from '../src/protocol/index.js';
+
+const MB = 1e6;
+
+/**
+ * The index-server figures of issue 6, in one sequence on one server child: LOOKUP rate and
+ * latency against bare Node, then the index grown to 100k and (by the join burst) 1M records,
+ * memory per record, a 10,000-record peer leaving, and LIST ALL of the whole index.
+ */
+export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const judge = (ok: boolean) => (cfg.quick ? undefined : ok);
+  const probes = probeRfcs();
+  const requests = probes.map(lookupRequest);
+  const answers = probes.map(probeAnswer);
+  const answerLength = answers[0]!.length;
+  const server = await ChildHandle.server(BENCH_SERVER_LIMITS);
+  const bare = await ChildHandle.bare('reqresp', answers[0]!.toString('latin1'));
+  const held: Socket[] = [];
+  const load = (port: number, clients: number, exact: boolean) =>
+    lookupLoad({ port, clients, requests, answers: exact ? answers : null, answerLength, warmupMs: cfg.warmupMs, durationMs: cfg.durationMs });
+  const best = async (clients: number, withBare: boolean) => {
+    let p2: LookupLoadResult | null = null;
+    let b: LookupLoadResult | null = null;
+    for (let round = 0; round < cfg.rounds; round++) {
+      const r = await load(server.port, clients, true);
+      if (r.wrongAnswers > 0) throw new Error(`${r.wrongAnswers} wrong LOOKUP answers from p2pci`);
+      if (p2 === null || r.rate > p2.rate) p2 = r;
+      if (!withBare) continue;
+      const rb = await load(bare.port, clients, false);
+      if (b === null || rb.rate > b.rate) b = rb;
+    }
+    return { p2: p2!, b };
+  };
+  try {
+    const probeSocket = await connectTo(server.port);
+    held.push(probeSocket);
+    const probed = await new IndexClient(probeSocket).send('ADD', addRequests(probes, PROBE_PEER), probes.length);
+    if (probed.some((a) => a.status !== 200)) throw new Error('probe ADDs failed');
+
+    let rateAtSmall = 0;
+    for (const clients of cfg.lookupClients) {
+      log(`LOOKUP, ${clients} clients`);
+      const { p2, b } = await best(clients, true);
+      const ratio = p2.rate / b!.rate;
+      const judged = clients === cfg.judgedClients;
+      rows.push({
+        figure: `LOOKUP rate, ${clients} client${clients === 1 ? '' : 's'}`,
+        value: p2.rate, unit: 'req/s', reference: b!.rate, referenceLabel: 'bare Node', ratio,
+        ...(judged ? { target: '>= 0.70 x bare Node', pass: judge(ratio >= 0.7) } : {}),
+      });
+      if (clients === cfg.latencyClients) {
+        rateAtSmall = p2.rate;
+        const p99 = percentile(p2.latencies, 99);
+        rows.push({ figure: `LOOKUP latency p50, ${clients} clients`, value: percentile(p2.latencies, 50), unit: 'ms', reference: percentile(b!.latencies, 50), referenceLabel: 'bare Node' });
+        rows.push({
+          figure: `LOOKUP latency p99, ${clients} clients`, value: p99, unit: 'ms', reference: percentile(b!.latencies, 99), referenceLabel: 'bare Node',
+          target: '<= 1 ms', pass: judge(p99 <= 1),
+        });
+      }
+    }
+    const sizeRow = (records: number, rate: number, judged: boolean): BenchRow => ({
+      figure: `LOOKUP rate, ${fmtCount(records)} records, ${cfg.latencyClients} clients`,
+      value: rate, unit: 'req/s', reference: rateAtSmall, referenceLabel: `${fmtCount(probes.length)} records`, ratio: rate / rateAtSmall,
+      ...(judged ? { target: '>= 0.90 x rate at 1k', pass: judge(rate / rateAtSmall >= 0.9) } : {}),
+    });
+    rows.push(sizeRow(probes.length, rateAtSmall, false));
+
+    // The middle size: peers join, are measured against, and leave again.
+    log(`index at ${fmtCount(cfg.midPeers * cfg.addsPerPeer)} records`);
+    const mid = await joinBurst(server.port, joinPeers(cfg.midPeers, cfg.addsPerPeer));
+    if (mid.complete !== cfg.midPeers) throw new Error(`only ${mid.complete} of ${cfg.midPeers} peers joined`);
+    const midRecords = (await server.count()).records;
+    rows.push(sizeRow(midRecords, (await best(cfg.latencyClients, false)).p2.rate, false));
+    await closeAll(mid.sockets);
+    await server.waitFor((c) => c.records === probes.length);
+
+    log(`join: ${cfg.joinPeers} peers x ${cfg.addsPerPeer} ADDs`);
+    const peers = joinPeers(cfg.joinPeers, cfg.addsPerPeer);
+    const before = await server.mem(true);
+    const join = await joinBurst(server.port, peers);
+    held.push(...join.sockets);
+    const adds = cfg.joinPeers * cfg.addsPerPeer;
+    const joinOk = join.complete === cfg.joinPeers;
+    rows.push({
+      figure: `join: ${fmtCount(cfg.joinPeers)} peers x ${fmtCount(cfg.addsPerPeer)} ADDs, burst`,
+      value: adds / join.seconds, unit: 'ADD/s', target: '>= 100,000 ADD/s, all answered', pass: judge(joinOk && adds / join.seconds >= 100_000),
+      note: `${join.seconds.toFixed(2)} s; refused ${join.refused}, unanswered ${join.unanswered}, wrong ${join.wrong}`,
+    });
+    const after = await server.mem(true);
+    const records = (await server.count()).records;
+    const perRecord = (after.heapUsed - before.heapUsed) / (records - probes.length);
+    rows.push({
+      figure: 'memory per record (server heap after GC)', value: perRecord, unit: 'B', target: '<= 150 B', pass: judge(perRecord <= 150),
+      note: `${fmtCount(records - probes.length)} records; heap ${(before.heapUsed / MB).toFixed(0)} -> ${(after.heapUsed / MB).toFixed(0)} MB, includes ${cfg.joinPeers} connections`,
+    });
+    log(`LOOKUP at ${fmtCount(records)} records`);
+    rows.push(sizeRow(records, (await best(cfg.latencyClients, false)).p2.rate, true));
+
+    log(`a ${fmtCount(cfg.leaverRecords)}-record peer leaves`);
+    const times: number[] = [];
+    for (let k = 0; k < cfg.leaverRepeats; k++) times.push(await timeDeparture(server.port, cfg.leaverRecords));
+    times.sort((x, y) => x - y);
+    const median = times[Math.floor(times.length / 2)]!;
+    rows.push({
+      figure: `disconnect cleanup, ${fmtCount(cfg.leaverRecords)} records`, value: median, unit: 'ms', target: '< 50 ms', pass: judge(median < 50),
+      note: `close -> LOOKUP miss, median of ${times.length} (${times.map((t) => t.toFixed(1)).join(', ')})`,
+    });
+
+    log(`LIST ALL of ${fmtCount(records)} records`);
+    const lister = await connectTo(server.port);
+    held.push(lister);
+    await server.sampleStart();
+    const list = await readList(lister, records);
+    const rss = await server.sampleStop();
+    const bareBlast = await ChildHandle.bare('blast', String(list.bytes));
+    let blast;
+    try {
+      blast = await readBlast(await connectTo(bareBlast.port));
+    } finally {
+      await bareBlast.stop();
+    }
+    const listRate = list.bytes / list.seconds / MB;
+    const blastRate = blast.bytes / blast.seconds / MB;
+    rows.push({
+      figure: `LIST ALL, ${fmtCount(records)} records`, value: listRate, unit: 'MB/s', reference: blastRate, referenceLabel: 'bare pipe', ratio: listRate / blastRate,
+      target: '>= 300 MB/s', pass: judge(listRate >= 300), note: `${(list.bytes / MB).toFixed(1)} MB in ${list.seconds.toFixed(2)} s`,
+    });
+    const growth = (rss.maxRss - rss.startRss) / MB;
+    rows.push({
+      figure: 'LIST ALL, server RSS growth', value: growth, unit: 'MB', target: '< 50 MB', pass: judge(growth < 50),
+      note: `RSS ${(rss.startRss / MB).toFixed(0)} -> peak ${(rss.maxRss / MB).toFixed(0)} MB (${rss.samples} samples)`,
+    });
+  } finally {
+    await closeAll(held);
+    await server.stop();
+    await bare.stop();
+  }
+  return rows;
+}
+
+/** Join peers with their requests and the exact answers the server must give. */
+function joinPeers(n: number, adds: number): JoinPeer[] {
+  return Array.from({ length: n }, (_, i) => {
+    const from = joinPeer(i);
+    let answers = '';
+    for (let k = 0; k < adds; k++) {
+      const rfc = joinRfc(i, k);
+      answers += encodeIndexResponse(200, [{ rfc, title: titleOf(rfc), host: from.host, port: from.port }]);
+    }
+    return { requests: joinRequests(i, adds), answers: Buffer.from(answers, 'latin1') };
+  });
+}

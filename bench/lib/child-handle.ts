@@ -1,0 +1,103 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildCommand, ChildReady, ChildReply, CountReport, MemReport, SampleReport } from './ipc.js';
+
+/**
+ * The parent's handle on one server child (p2pci or bare Node): starts it, waits for its
+ * port, asks it about its memory and connections, and kills it by its PID.
+ */
+export class ChildHandle {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: ChildReply) => void; reject: (e: Error) => void }>();
+  private exited = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.on('message', (msg: ChildReply) => {
+      const w = this.waiting.get(msg.id);
+      if (w === undefined) return;
+      this.waiting.delete(msg.id);
+      if (msg.error !== undefined) w.reject(new Error(`${name}: ${msg.error}`));
+      else w.resolve(msg);
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      for (const w of this.waiting.values()) w.reject(new Error(`${name} exited (${signal ?? code})`));
+      this.waiting.clear();
+    });
+  }
+
+  /** Forks `script` (a file next to this one in dist/bench/lib) with --expose-gc. */
+  static async start(name: string, script: string, args: string[]): Promise<ChildHandle> {
+    const path = fileURLToPath(new URL(script, import.meta.url));
+    const child = fork(path, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${name} exited before listening (code ${code})`));
+      child.once('exit', onExit);
+      child.once('error', reject);
+      child.once('message', (msg: ChildReady) => {
+        child.off('exit', onExit);
+        resolve(msg.port);
+      });
+    });
+    return new ChildHandle(name, child, port);
+  }
+
+  static server(limits: Record<string, number>): Promise<ChildHandle> {
+    return ChildHandle.start('p2pci index server', './server-child.js', [JSON.stringify(limits)]);
+  }
+
+  static bare(mode: 'reqresp' | 'idle' | 'blast', arg = ''): Promise<ChildHandle> {
+    return ChildHandle.start(`bare Node (${mode})`, './bare-child.js', [mode, arg]);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  mem(gc = true): Promise<MemReport> {
+    return this.ask({ cmd: 'mem', gc }) as Promise<MemReport>;
+  }
+
+  count(): Promise<CountReport> {
+    return this.ask({ cmd: 'count' }) as Promise<CountReport>;
+  }
+
+  sampleStart(): Promise<unknown> {
+    return this.ask({ cmd: 'sample-start' });
+  }
+
+  sampleStop(): Promise<SampleReport> {
+    return this.ask({ cmd: 'sample-stop' }) as Promise<SampleReport>;
+  }
+
+  /** Polls the child (each answer is one IPC round trip, no timer) until `done` holds. */
+  async waitFor(done: (c: CountReport) => boolean, timeoutMs = 60_000): Promise<CountReport> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const c = await this.count();
+      if (done(c)) return c;
+      if (performance.now() > deadline) throw new Error(`${this.name}: condition not reached in ${timeoutMs} ms (${JSON.stringify(c)})`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+
+  private ask(command: ChildCommand): Promise<ChildReply> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} has exited`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.child.send({ ...command, id });
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { collectGarbage, memReport, RssSampler, type ChildReady, type ChildReply, type ChildRequest, type CountReport } from './ipc.js';
+
+/**
+ * The IPC loop every bench server child runs: answers memory, count and RSS-sampling
+ * requests from the parent, and exits when the parent goes away.
+ */
+export function serveParent(port: number, count: () => CountReport | Promise<CountReport>): void {
+  const send = process.send?.bind(process);
+  if (send === undefined) throw new Error('a bench child must be started with an IPC channel (fork)');
+  const sampler = new RssSampler();
+  process.on('message', (msg: ChildRequest) => {
+    const reply = async (): Promise<ChildReply> => {
+      switch (msg.cmd) {
+        case 'mem':
+          if (msg.gc) collectGarbage();
+          return { id: msg.id, ...memReport() };
+        case 'count':
+          return { id: msg.id, ...(await count()) };
+        case 'sample-start':
+          sampler.start();
+          return { id: msg.id };
+        case 'sample-stop':
+          return { id: msg.id, ...sampler.stop() };
+      }
+    };
+    reply().then(
+      (r) => send(r),
+      (err: unknown) => send({ id: msg.id, error: String(err) }),
+    );
+  });
+  // The parent's death closes the channel; a bench child must never outlive its run.
+  process.on('disconnect', () => process.exit(0));
+  const ready: ChildReady = { ready: true, port };
+  send(ready);
+}

@@ -1,0 +1,80 @@
+/**
+ * The small IPC vocabulary between the bench (parent) and its server children: the parent
+ * asks, the child answers with the same `id`. Children measure themselves, so the parent's
+ * own CPU and memory never pollute a server figure.
+ */
+export type ChildCommand =
+  | { cmd: 'mem'; gc: boolean }
+  | { cmd: 'count' }
+  | { cmd: 'sample-start' }
+  | { cmd: 'sample-stop' };
+
+export interface MemReport {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface CountReport {
+  connections: number;
+  records: number;
+}
+
+export interface SampleReport {
+  /** Highest RSS seen between sample-start and sample-stop, and the RSS at start. */
+  maxRss: number;
+  startRss: number;
+  samples: number;
+}
+
+export type ChildRequest = ChildCommand & { id: number };
+export type ChildReply = { id: number; error?: string } & Partial<MemReport & CountReport & SampleReport>;
+export interface ChildReady {
+  ready: true;
+  port: number;
+}
+
+/** Forces full collections (twice: weak refs and finalizers can free more on the second). */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run node with --expose-gc');
+  gc();
+  gc();
+}
+
+export function memReport(): MemReport {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/**
+ * Samples RSS while a measurement runs (e.g. LIST ALL). A timer here only observes; it
+ * paces nothing, the load is closed loop.
+ */
+export class RssSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private maxRss = 0;
+  private startRss = 0;
+  private samples = 0;
+
+  start(): void {
+    this.stop();
+    this.startRss = this.maxRss = process.memoryUsage.rss();
+    this.samples = 1;
+    this.timer = setInterval(() => {
+      const rss = process.memoryUsage.rss();
+      if (rss > this.maxRss) this.maxRss = rss;
+      this.samples++;
+    }, 2);
+  }
+
+  stop(): SampleReport {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    const rss = process.memoryUsage.rss();
+    if (rss > this.maxRss) this.maxRss = rss;
+    return { maxRss: this.maxRss, startRss: this.startRss, samples: this.samples };
+  }
+}
