@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { IndexServer, DEFAULT_INDEX_PORT } from '../server/index-server.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/options.js';
-import { MemoryStore } from '../index/memory-store.js';
+import { addStoreFlags, openStoreOrExit, type StoreFlags } from './store-flags.js';
 import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
 import { startDashboard } from '../observe/http-dashboard.js';
 import { integer, portNumber } from './parse.js';
@@ -25,7 +25,7 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof ServerLimits, string, string]> = [
   ['maxRequestsPerTurn', '--max-requests-per-turn <n>', 'requests answered for one peer before the others get a turn'],
 ];
 
-export interface ServerCommandOptions extends Partial<ServerLimits> {
+export interface ServerCommandOptions extends Partial<ServerLimits>, Partial<StoreFlags> {
   port: number;
   host: string;
   logFormat: LogFormat;
@@ -50,14 +50,19 @@ export function registerServerCommand(program: Command): void {
   for (const [key, flag, help] of LIMIT_FLAGS) {
     cmd.addOption(new Option(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
   }
+  addStoreFlags(cmd);
   cmd.action(async (opts: ServerCommandOptions) => {
-    await runServer(opts, new MemoryStore());
+    await runServer(opts, await openStoreOrExit(opts, opts.logFormat));
   });
 }
 
 export async function runServer(opts: ServerCommandOptions, store: Store): Promise<IndexServer> {
   const limits: Partial<ServerLimits> = {};
-  for (const [key] of LIMIT_FLAGS) if (opts[key] !== undefined) limits[key] = opts[key];
+  for (const [key, flag] of LIMIT_FLAGS) {
+    // Commander names the value after the flag (`--keepalive-ms` → keepaliveMs), not after our key.
+    const value = (opts as unknown as Record<string, number | undefined>)[new Option(flag).attributeName()];
+    if (value !== undefined) limits[key] = value;
+  }
   const server = new IndexServer({ store, limits });
   const detach = attachConsoleLog(server, { format: opts.logFormat, requests: !opts.quiet, statusIntervalMs: opts.statusInterval });
   try {

@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { storeFromUrl, STORE_URL_HELP } from '../index/store-from-url.js';
+import { RedisStore } from '../index/redis-store.js';
+import { DEFAULT_REDIS_OPTIONS } from '../index/redis-options.js';
+import { integer } from './parse.js';
+import type { Store } from '../index/store.js';
+import type { LogFormat } from '../observe/console-log.js';
+
+/** `p2pci server` flags that choose and tune the store. */
+export interface StoreFlags {
+  store: string;
+  redisPrefix: string;
+  redisHeartbeatTtlMs: number;
+  redisTimeoutMs: number;
+}
+
+export function addStoreFlags(cmd: Command): Command {
+  return cmd
+    .option('--store <url>', STORE_URL_HELP, 'memory')
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key (servers sharing an index use the same one)', DEFAULT_REDIS_OPTIONS.prefix)
+    .addOption(
+      new Option('--redis-heartbeat-ttl-ms <n>', 'records of a server that died are purged by the others within this TTL + a third of it')
+        .argParser(integer(150))
+        .default(DEFAULT_REDIS_OPTIONS.heartbeatTtlMs),
+    )
+    .addOption(
+      new Option('--redis-timeout-ms <n>', 'a Redis command not answered in this time fails; the request is answered 400')
+        .argParser(integer(1))
+        .default(DEFAULT_REDIS_OPTIONS.commandTimeoutMs),
+    );
+}
+
+/** Opens the store `--store` names; an unusable one is a one-line message and exit 1. */
+export async function openStoreOrExit(flags: Partial<StoreFlags>, format: LogFormat): Promise<Store> {
+  let store: Store;
+  try {
+    store = await storeFromUrl(flags.store ?? 'memory', {
+      ...(flags.redisPrefix !== undefined ? { prefix: flags.redisPrefix } : {}),
+      ...(flags.redisHeartbeatTtlMs !== undefined ? { heartbeatTtlMs: flags.redisHeartbeatTtlMs } : {}),
+      ...(flags.redisTimeoutMs !== undefined ? { commandTimeoutMs: flags.redisTimeoutMs } : {}),
+    });
+  } catch (err) {
+    process.stderr.write(`p2pci server: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  if (store instanceof RedisStore) logRedisStore(store, flags, format);
+  return store;
+}
+
+/** The store's events as console lines (or JSON lines), so an operator sees outages and purges. */
+function logRedisStore(store: RedisStore, flags: Partial<StoreFlags>, format: LogFormat): void {
+  const line = (level: 30 | 40, event: string, msg: string, fields: object = {}) => {
+    const text = format === 'json' ? JSON.stringify({ level, time: new Date().toISOString(), event, ...fields, msg }) : `${new Date().toISOString()} ${msg}`;
+    process.stdout.write(`${text}\n`);
+  };
+  line(30, 'redis-store', `redis store: instance ${store.instanceId} shares the index at ${flags.store} (prefix ${flags.redisPrefix ?? DEFAULT_REDIS_OPTIONS.prefix})`, {
+    instanceId: store.instanceId,
+  });
+  store.on('unavailable', (err) =>
+    line(40, 'redis-unavailable', `redis store: Redis unavailable (${err.message || err.name}); requests are answered 400 until it is back`),
+  );
+  store.on('recovered', ({ reasserted }) =>
+    line(30, 'redis-recovered', `redis store: Redis reachable again; ${reasserted} records of this instance re-asserted`, { reasserted }),
+  );
+  store.on('purged', ({ instanceId, records }) =>
+    line(30, 'redis-purged', `redis store: purged dead instance ${instanceId}: ${records} records dropped`, { instanceId, records }),
+  );
+  store.on('warning', (err) => line(40, 'redis-warning', `redis store: ${err.message}`));
+}
