@@ -33,6 +33,10 @@ export interface CliOptions {
   /** Bytes written to the child's stdin right away (stdin stays open unless `endStdin`). */
   stdin?: string;
   endStdin?: boolean;
+  /** A command that runs the node process, e.g. `['ip', 'netns', 'exec', ns]`. */
+  wrapper?: readonly string[];
+  /** Run this JavaScript (`node -e`) instead of the CLI; `args` become its argv. */
+  script?: string;
 }
 
 export interface RunningCli {
@@ -63,7 +67,9 @@ function assertBuilt(): void {
 
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+  const nodeArgs = options.script !== undefined ? ['-e', options.script, '--', ...args] : [CLI_PATH, ...args];
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...nodeArgs];
+  const child = spawn(command!, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
