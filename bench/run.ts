@@ -90,6 +90,8 @@ function reexecWithMoreFiles(): Promise<number> {
   const script = fileURLToPath(import.meta.url);
   const raise = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; P2PCI_BENCH_NOFILE="$(ulimit -n)" exec "$0" "$@"';
   const child = spawn('bash', ['-c', raise, process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Whoever stops the bench stops the re-executed one too (its server children follow it via IPC).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => {
     child.on('error', () => resolve(-1));
     child.on('exit', (code, signal) => resolve(signal !== null ? 1 : (code ?? 1)));
