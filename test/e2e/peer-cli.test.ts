@@ -1,0 +1,114 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startCli, runCli, killAllClis, type RunningCli } from '../helpers/cli.js';
+import { peerFolder, sha256File, fixture } from '../helpers/peer-folders.js';
+
+const dirs: string[] = [];
+after(async () => {
+  await killAllClis();
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function startServer(port = 0): Promise<{ cli: RunningCli; port: number }> {
+  const cli = startCli(['server', '--port', String(port), '--host', '127.0.0.1']);
+  const m = await cli.waitForLine(/listening on [^ ]+:(\d+)/);
+  return { cli, port: Number(m[1]) };
+}
+
+async function startPeer(dir: string, serverPort: number, rfcCount: number): Promise<{ cli: RunningCli; port: number }> {
+  const cli = startCli(['peer', '--dir', dir, '--server', `127.0.0.1:${serverPort}`, '--advertise-host', '127.0.0.1']);
+  const m = await cli.waitForLine(new RegExp(`^peer 127\\.0\\.0\\.1:(\\d+) sharing ${rfcCount} RFCs from `));
+  return { cli, port: Number(m[1]) };
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('server + two peers: the original workflow through the piped menu and p2pci get', { timeout: 60_000 }, async () => {
+  const dirA = await peerFolder('A', [3, 20, 33, 101]);
+  const dirB = await peerFolder('B', [42, 50]);
+  dirs.push(dirA, dirB);
+  const server = await startServer();
+  const srv = `127.0.0.1:${server.port}`;
+  const a = await startPeer(dirA, server.port, 4);
+  const b = await startPeer(dirB, server.port, 2);
+
+  // 4 Download: B fetches RFC 20, which only A has.
+  b.cli.write('4\n20\n');
+  await b.cli.waitForLine(new RegExp(`^downloaded RFC 20 \\(19011 bytes\\) from 127\\.0\\.0\\.1:${a.port} into ${esc(join(dirB, 'rfc20.txt'))}`));
+  assert.equal(await sha256File(join(dirB, 'rfc20.txt')), await sha256File(fixture(20)));
+
+  // The one-shot command into the same folder: RFC 101 has non-ASCII bytes.
+  const got = await runCli(['get', '101', '--dir', dirB, '--server', srv, '--advertise-host', '127.0.0.1', '--json']);
+  assert.equal(got.code, 0, got.stderr);
+  const report = JSON.parse(got.stdout) as { rfc: number; bytes: number; from: { port: number } };
+  assert.deepEqual([report.rfc, report.from.port], [101, a.port]);
+  assert.equal(await sha256File(join(dirB, 'rfc101.txt')), await sha256File(fixture(101)));
+
+  // 2 Look Up prints the server's answer in protocol format: both peers now have RFC 20.
+  b.cli.write('2\n20\n');
+  await b.cli.waitForLine(new RegExp(`^RFC 20 ASCII format for Network Interchange 127\\.0\\.0\\.1 ${b.port}$`));
+  await b.cli.waitForLine(new RegExp(`^RFC 20 ASCII format for Network Interchange 127\\.0\\.0\\.1 ${a.port}$`));
+  assert.ok(b.cli.stdoutLines.includes('P2P-CI/1.0 200 OK'));
+
+  // 1 Add of a file the folder doesn't have: a clear error, and the menu goes on.
+  b.cli.write('1\n999\n');
+  await b.cli.waitForLine(new RegExp(`^error: ${esc(join(dirB, 'rfc999.txt'))} does not exist$`));
+
+  // 5 Shut Down on A: exit 0, and A's records are gone from the index.
+  a.cli.write('5\n');
+  assert.deepEqual(await a.cli.exited, { code: 0, signal: null });
+  const list = await runCli(['list', '--server', srv, '--json']);
+  assert.equal(list.code, 0, list.stderr);
+  const records = (JSON.parse(list.stdout) as { records: Array<{ rfc: number; port: number }> }).records;
+  assert.deepEqual(records.filter((r) => r.port === a.port), []);
+  assert.deepEqual(records.map((r) => r.rfc).sort((x, y) => x - y), [20, 42, 50]);
+  b.cli.write('2\n3\n'); // only A had RFC 3
+  await b.cli.waitForLine(/^P2P-CI\/1\.0 404 Not Found$/);
+  const lookup = await runCli(['lookup', '3', '--server', srv]);
+  assert.equal(lookup.code, 2);
+  assert.equal(lookup.stdout, 'P2P-CI/1.0 404 Not Found\n\n');
+
+  // End of input = Shut Down.
+  b.cli.child.stdin!.end();
+  assert.deepEqual(await b.cli.exited, { code: 0, signal: null });
+  assert.deepEqual((await readdir(dirB)).sort(), ['rfc101.txt', 'rfc20.txt', 'rfc42.txt', 'rfc50.txt']);
+  assert.equal((await server.cli.stop()).code, 0);
+});
+
+test('index server restarted: the menu says it is unreachable, then the peer re-registers by itself', { timeout: 60_000 }, async () => {
+  const dir = await peerFolder('R', [42, 50, 77]);
+  dirs.push(dir);
+  const first = await startServer();
+  const peer = await startPeer(dir, first.port, 3);
+  assert.equal((await first.cli.stop()).code, 0);
+  await peer.cli.waitForLine(/^index server 127\.0\.0\.1:\d+ lost \(.*\); reconnecting$/);
+
+  peer.cli.write('2\n42\n');
+  await peer.cli.waitForLine(new RegExp(`^error: index server 127\\.0\\.0\\.1:${first.port} unreachable \\(.*\\); reconnecting in the background$`));
+
+  const second = await startServer(first.port);
+  await peer.cli.waitForLine(new RegExp(`^reconnected to 127\\.0\\.0\\.1:${first.port}; registered 3 RFCs again$`), 20_000);
+  const found = await runCli(['lookup', '77', '--server', `127.0.0.1:${first.port}`]);
+  assert.equal(found.code, 0, found.stderr);
+  assert.match(found.stdout, new RegExp(`^P2P-CI/1\\.0 200 OK\\n\\nRFC 77 Network Meeting Report 127\\.0\\.0\\.1 ${peer.port}\\n$`));
+
+  peer.cli.write('5\n');
+  assert.equal((await peer.cli.exited).code, 0);
+  assert.equal((await second.cli.stop()).code, 0);
+});
+
+test('one-shot commands: bad input and an unreachable server are one-line errors with non-zero exits', { timeout: 30_000 }, async () => {
+  const dead = await startServer();
+  await dead.cli.stop();
+  const unreachable = await runCli(['list', '--server', `127.0.0.1:${dead.port}`]);
+  assert.equal(unreachable.code, 1);
+  assert.equal(unreachable.stderr, `p2pci: index server 127.0.0.1:${dead.port} unreachable (connection refused)\n`);
+  const badRfc = await runCli(['lookup', '12x']);
+  assert.notEqual(badRfc.code, 0);
+  assert.match(badRfc.stderr, /RFC number must be 1 to 9 digits, got "12x"/);
+  const noDir = await runCli(['peer', '--dir', '/nonexistent/p2pci', '--server', `127.0.0.1:${dead.port}`]);
+  assert.equal(noDir.code, 1);
+  assert.equal(noDir.stderr, 'p2pci peer: folder /nonexistent/p2pci does not exist\n');
+});
