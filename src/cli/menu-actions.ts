@@ -61,7 +61,7 @@ export class MenuActions {
     try {
       if (await this.peer.folder.has(rfc)) return `RFC ${rfc} is already in ${this.peer.folder.dir}`;
       const d = await this.peer.download(rfc, options);
-      return formatDownload(d) + (d.added ? '' : '\nwarning: saved, but the index server did not register it');
+      return formatDownload(d) + (d.added ? '' : '\nwarning: saved, but not registered with the index server yet');
     } catch (err) {
       return errorLine(err);
     }

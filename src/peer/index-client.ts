@@ -91,6 +91,11 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   }
 
   async add(rfc: number, title: string): Promise<IndexResponse> {
+    if (this.socket === null && this.reconnect && !this.closed) {
+      // Offline: the RFC is ours all the same; it goes to the server with the re-registration.
+      this.registered.set(rfc, title);
+      throw new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError}); RFC ${rfc} will be registered when it is back`);
+    }
     const res = await this.request('ADD', encodeAdd(rfc, title, this.identity));
     if (res.status === 200) this.registered.set(rfc, title);
     return res;

@@ -99,7 +99,7 @@ export class Peer {
     try {
       added = (await this.add(rfc)).status === 200;
     } catch {
-      // The file is saved; the index is unreachable right now. It is re-ADDed only if registered.
+      // The file is saved; the index is unreachable right now and gets it when it is back.
     }
     return { ...result, added };
   }

@@ -37,6 +37,10 @@ test('index server restarted: the peer reconnects with backoff and re-registers 
     assert.ok(err instanceof IndexUnreachableError, String(err));
     assert.match(err.message, new RegExp(`^index server 127\\.0\\.0\\.1:${port} unreachable \\(.+\\); reconnecting in the background$`));
     assert.ok(performance.now() - t0 < 100);
+    // An ADD while offline is refused now but kept, and sent with the re-registration.
+    const offlineAdd = await peer.index.add(99, 'Added While Offline').then(() => null, (e: unknown) => e);
+    assert.ok(offlineAdd instanceof IndexUnreachableError);
+    assert.match(offlineAdd.message, /RFC 99 will be registered when it is back$/);
 
     // Let a few attempts fail so the backoff shows, then bring a fresh, empty server up on the same port.
     while (delays.length < 4) await nextEvent(peer.index, 'reconnecting', 5000);
@@ -44,7 +48,7 @@ test('index server restarted: the peer reconnects with backoff and re-registers 
     const back = nextEvent<[{ count: number; failed: number }]>(peer.index, 'reregistered', 10_000);
     await second.listen(port, '127.0.0.1');
     const [done] = await back;
-    assert.deepEqual(done, { count: 3, failed: 0 });
+    assert.deepEqual(done, { count: 4, failed: 0 });
     // Each step doubles (before jitter takes up to half of it away), capped at 320 ms.
     delays.slice(0, 4).forEach((d, i) => assert.ok(d >= (40 * 2 ** i) / 2 && d <= Math.min(320, 40 * 2 ** i), `attempt ${i}: ${d} ms`));
 
@@ -53,7 +57,7 @@ test('index server restarted: the peer reconnects with backoff and re-registers 
     const found = await observer.lookup(20);
     assert.equal(found.status, 200);
     assert.deepEqual(found.records.map((r) => `${r.host}:${r.port}`), [`127.0.0.1:${peer.identity.port}`]);
-    assert.equal((await observer.list()).records.length, 3);
+    assert.deepEqual((await observer.list()).records.map((r) => r.rfc).sort((x, y) => x - y), [3, 20, 33, 99]);
     assert.equal((await peer.lookup(33)).status, 200);
   } finally {
     await observer.close();
