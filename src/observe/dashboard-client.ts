@@ -176,7 +176,7 @@ function dashboardClient(): void {
       if (!res.ok) return text('search-status', body.error ?? `HTTP ${res.status}`);
       if (body.total === 0) return text('search-status', `No connected peer has RFC ${body.rfc} (404).`);
       const more = body.total > body.records.length ? ` (first ${body.records.length} shown)` : '';
-      text('search-status', `RFC ${body.rfc}: ${body.total} peer${body.total === 1 ? '' : 's'} have it${more}.`);
+      text('search-status', `RFC ${body.rfc}: ${body.total} ${body.total === 1 ? 'peer has' : 'peers have'} it${more}.`);
       fillTable('search-results', body.records.map((r: Stats) => [cell(r.rfc), cell(r.title, 'wrap'), cell(r.host, 'wrap'), cell(r.port)]), '', 4);
       table.hidden = false;
     } catch (err) {

@@ -33,7 +33,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 
   <section aria-labelledby="chart-title">
     <h2 id="chart-title">Requests per second by method and status <small id="chart-span"></small></h2>
-    <canvas id="rate-chart" height="180" aria-label="requests per second chart"></canvas>
+    <canvas id="rate-chart" aria-label="requests per second chart"></canvas>
     <ul id="chart-legend" class="legend"></ul>
   </section>
 
@@ -99,7 +99,7 @@ h2 small { color: var(--muted); font-weight: normal; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .5rem .75rem; display: flex; flex-direction: column; min-width: 0; }
 .card .label { color: var(--muted); font-size: .8rem; }
 .card .value { font-size: 1.35rem; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-canvas { width: 100%; display: block; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+canvas { width: 100%; height: 180px; display: block; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 .legend { list-style: none; padding: 0; margin: .4rem 0 0; display: flex; flex-wrap: wrap; gap: .25rem .9rem; font-size: .8rem; color: var(--muted); }
 .legend i { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
 form { display: flex; gap: .5rem; }
@@ -116,5 +116,5 @@ td.empty { color: var(--muted); font-style: italic; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 0 1rem; }
 footer { padding: 1rem; text-align: center; color: var(--muted); font-size: .85rem; }
 footer a { color: var(--accent); }
-@media (max-width: 480px) { main { padding: .25rem .5rem .5rem; } th, td { padding: .3rem .4rem; } .card .value { font-size: 1.1rem; } }
+@media (max-width: 480px) { main { padding: .25rem .5rem .5rem; } canvas { height: 150px; } th, td { padding: .3rem .4rem; } .card .value { font-size: 1.1rem; } }
 `;
