@@ -35,6 +35,17 @@ export interface RequestParserOptions {
 
 export type ParseResult = Request | ProtocolError;
 
+/** One Set per method list, shared by every parser: a server makes one parser per connection. */
+const methodSets = new WeakMap<readonly Method[], ReadonlySet<Method>>();
+function methodSet(methods: readonly Method[]): ReadonlySet<Method> {
+  let set = methodSets.get(methods);
+  if (set === undefined) {
+    set = new Set(methods);
+    methodSets.set(methods, set);
+  }
+  return set;
+}
+
 interface Partial_ {
   method: Method;
   rfc: number | null;
@@ -71,7 +82,7 @@ export class RequestParser {
   constructor(options: RequestParserOptions) {
     this.limits = withDefaults(options.limits);
     this.lines = new LineReader(this.limits.maxLineBytes);
-    this.methods = new Set(options.methods);
+    this.methods = methodSet(options.methods);
     this.idleMs = options.idleCompletionMs ?? DEFAULT_IDLE_COMPLETION_MS;
   }
 
