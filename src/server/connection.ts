@@ -96,14 +96,17 @@ export class PeerConnection implements ResponseSink {
     this.pump();
   }
 
+  /**
+   * The peer half-closed. Its last request (maybe without its line end) is taken by `pump`
+   * once every complete request before it has been answered: lines still unread here
+   * (paused for backpressure or fairness) are whole requests, not one final partial line.
+   */
   private onEnd(): void {
     this.ended = true;
-    const last = this.parser.expire(this.hooks.now(), true);
-    if (last !== null) this.pendingTail = last;
     this.pump();
   }
 
-  /** A request completed by end of input, answered after whatever is queued before it. */
+  /** A request completed by idleness, answered after whatever is queued before it. */
   private pendingTail: Request | ProtocolError | null = null;
 
   private onDrain(): void {
@@ -136,6 +139,7 @@ export class PeerConnection implements ResponseSink {
           next = this.pendingTail;
           this.pendingTail = null;
         }
+        if (next === null && this.ended) next = this.parser.expire(this.hooks.now(), true);
         if (next === null) break;
         this.dispatch(next);
       }

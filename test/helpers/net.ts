@@ -13,6 +13,7 @@ import { IndexServer } from '../../src/server/index-server.js';
 import { MemoryStore } from '../../src/index/memory-store.js';
 import type { ServerLimits } from '../../src/server/options.js';
 import type { Store } from '../../src/index/store.js';
+import { ResponseParser, type IndexMethod } from '../../src/protocol/index.js';
 
 export const LOCALHOST = '127.0.0.1';
 export const DEFAULT_WAIT_MS = 5000;
@@ -130,6 +131,23 @@ export function linesAtLeast(n: number): (b: Buffer) => boolean {
     let count = 0;
     for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) if (++count >= n) return true;
     return false;
+  };
+}
+
+/**
+ * Predicate: the bytes hold complete P2S responses to `methods`, in order (read tolerantly
+ * with the protocol's ResponseParser), and end where a response ends. Use it to wait for
+ * the answers to pipelined requests: `readUntil(s, responsesTo('ADD', 'LIST'))`.
+ */
+export function responsesTo(...methods: IndexMethod[]): (b: Buffer) => boolean {
+  return (b) => {
+    if (!b.toString('latin1').endsWith('\r\n\r\n') && !b.toString('latin1').endsWith('\n\n')) return false;
+    const parser = new ResponseParser({ maxLineBytes: 1 << 20 });
+    for (const m of methods) parser.expect(m);
+    parser.push(b, 0);
+    let n = 0;
+    while (parser.next() !== null) n++;
+    return n >= methods.length;
   };
 }
 
