@@ -59,8 +59,12 @@ function logRedisStore(store: RedisStore, flags: Partial<StoreFlags>, format: Lo
   store.on('unavailable', (err) =>
     line(40, 'redis-unavailable', `redis store: Redis unavailable (${err.message || err.name}); requests are answered 400 until it is back`),
   );
-  store.on('recovered', ({ reasserted }) =>
-    line(30, 'redis-recovered', `redis store: Redis reachable again; ${reasserted} records of this instance re-asserted`, { reasserted }),
+  store.on('recovered', ({ reasserted, reason }) => {
+    const why = reason === 'reconnected' ? 'Redis reachable again' : 'heartbeat had expired (others may have purged this instance)';
+    line(30, 'redis-recovered', `redis store: ${why}; ${reasserted} records of this instance re-asserted`, { reasserted, reason });
+  });
+  store.on('lateDrop', ({ owner, records }) =>
+    line(30, 'redis-late-drop', `redis store: ${records} records of ${owner}, which left while Redis was unreachable, dropped`, { owner, records }),
   );
   store.on('purged', ({ instanceId, records }) =>
     line(30, 'redis-purged', `redis store: purged dead instance ${instanceId}: ${records} records dropped`, { instanceId, records }),

@@ -5,6 +5,35 @@ export interface CommandSender {
   sendCommand<T = unknown>(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<T>;
 }
 
+/** Raised when Redis accepted a command but did not answer in time (stalled, paused, overloaded). */
+export class RedisTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms (timeout)`);
+    this.name = 'RedisTimeoutError';
+  }
+}
+
+/**
+ * node-redis's own `timeout` only bounds the wait in its write queue; a command already sent
+ * to a stalled Redis would wait for ever. This sender bounds the wait for the reply too, so a
+ * peer's request is answered (400) within the timeout whatever Redis does.
+ */
+export function withReplyTimeout(client: CommandSender): CommandSender {
+  return {
+    sendCommand<T>(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<T> {
+      const reply = client.sendCommand<T>(args, options);
+      const ms = options?.timeout;
+      if (ms === undefined || ms <= 0) return reply;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RedisTimeoutError(ms)), ms);
+      });
+      reply.catch(() => {}); // a reply that fails after the deadline has nobody left to tell
+      return Promise.race([reply, deadline]).finally(() => clearTimeout(timer));
+    },
+  };
+}
+
 /**
  * A Lua script run by EVALSHA. Each script is one atomic step on the shared index: no other
  * instance can see (or race with) half of an add or a drop. A Redis that restarted has

@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import type { RfcRecord } from '../protocol/index.js';
 import type { OwnerId, Store, StoreCounts } from './store.js';
 import { RedisKeys, assertOwnerId, holderId, peerField, recordFromHolder, recordFromId, recordId, rfcPrefix } from './redis-keys.js';
-import { ADD_SCRIPT, DROP_OWNER_SCRIPT, LIST_PAGE_SCRIPT, LOOKUP_SCRIPT, type CommandSender } from './redis-scripts.js';
+import { ADD_SCRIPT, DROP_OWNER_SCRIPT, LIST_PAGE_SCRIPT, LOOKUP_SCRIPT, withReplyTimeout, type CommandSender } from './redis-scripts.js';
 import { InstanceHeartbeat, type PurgedInstance } from './instance-heartbeat.js';
 import { OwnRecords } from './redis-own-records.js';
 import type { RedisStoreOptions } from './redis-options.js';
@@ -12,8 +12,13 @@ import type { RedisStoreOptions } from './redis-options.js';
 export interface RedisStoreEvents {
   /** Redis became unreachable: requests are answered 400 until it is back. */
   unavailable: [Error];
-  /** Redis is reachable again and this instance's records are back in it. */
-  recovered: [{ reasserted: number }];
+  /**
+   * This instance's records are back in Redis after Redis was unreachable, or after our
+   * heartbeat had expired (we were stalled or cut off, and survivors may have purged us).
+   */
+  recovered: [{ reasserted: number; reason: 'reconnected' | 'heartbeat-expired' }];
+  /** A peer that left while Redis was unreachable: its records are dropped now. */
+  lateDrop: [{ owner: OwnerId; records: number }];
   purged: [PurgedInstance];
   /** Something failed that the store recovers from by itself (a lost beat, a LIST cut short). */
   warning: [Error];
@@ -56,7 +61,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
         reconnectStrategy: (retries) => (this.everReady ? Math.min(50 * 2 ** retries, options.maxReconnectDelayMs) : false),
       },
     });
-    this.sender = this.client as unknown as CommandSender;
+    this.sender = withReplyTimeout(this.client as unknown as CommandSender);
     this.heartbeat = new InstanceHeartbeat(this.sender, this.keys, this.instanceId, options.heartbeatTtlMs, this.timeout);
     this.client.on('error', (err: Error) => this.onConnectionError(err));
     this.client.on('ready', () => this.onReady());
@@ -217,13 +222,14 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
       const alive = await this.heartbeat.beat();
       if (!alive || reconnected) {
         const reasserted = await this.reassert();
-        this.emit('recovered', { reasserted });
+        this.emit('recovered', { reasserted, reason: reconnected ? 'reconnected' : 'heartbeat-expired' });
       }
       for (const owner of this.own.takeUndropped()) {
-        await this.runDrop(owner).catch((err: unknown) => {
+        const records = await this.runDrop(owner).catch((err: unknown) => {
           this.own.markUndropped(owner);
           throw err;
         });
+        this.emit('lateDrop', { owner, records });
       }
       for (const purged of await this.heartbeat.purgeDead()) this.emit('purged', purged);
     } catch (err) {
