@@ -15,6 +15,13 @@ const program = new Command()
   .version('1.0.0')
   .showHelpAfterError('(run with --help for usage)');
 
+// A console that went away (closed pipe) must not take a running server or peer down with it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 registerServerCommand(program);
 registerPeerCommand(program);
 registerOneShotCommands(program);
