@@ -198,7 +198,7 @@ export class PeerConnection implements ResponseSink {
     }
     this.busy = true;
     this.socket.pause();
-    outcome
+    const settled = outcome
       .catch((err: unknown): Outcome => {
         this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
         return writeError(this, new ProtocolError('MALFORMED_REQUEST_LINE', 'index unavailable'));
@@ -209,7 +209,14 @@ export class PeerConnection implements ResponseSink {
         if (!this.socket.destroyed) this.socket.resume();
         this.pump();
       });
+    this.inflight = settled;
+    void settled.finally(() => {
+      if (this.inflight === settled) this.inflight = null;
+    });
   }
+
+  /** An answer an asynchronous store is still working on; a drop waits for it (see drop). */
+  private inflight: Promise<void> | null = null;
 
   private handle(req: Request): MaybePromise<Outcome> {
     const ctx = { store: this.hooks.store, owner: this.id, sink: this, maxRecordsPerPeer: this.hooks.limits.maxRecordsPerPeer };
@@ -301,6 +308,17 @@ export class PeerConnection implements ResponseSink {
   private drop(): void {
     if (this.dropped) return;
     this.dropped = true;
+    // An ADD an asynchronous store is still writing would land after the drop and outlive
+    // its peer (§1): drop once it has landed. Later ADDs see `dropped` and store nothing.
+    if (this.inflight !== null) {
+      const dropNow = () => this.dropNow();
+      void this.inflight.then(dropNow, dropNow);
+      return;
+    }
+    this.dropNow();
+  }
+
+  private dropNow(): void {
     const dropped = this.hooks.store.dropOwner(this.id);
     const emit = (n: number) =>
       this.hooks.onClosed(this, {
