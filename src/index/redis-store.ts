@@ -126,7 +126,8 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
 
   /** An owner that never tried to ADD has nothing in Redis: no round trip for it. */
   dropOwner(owner: OwnerId): number | Promise<number> {
-    if (!this.own.has(owner)) return 0;
+    // Closed: close() already swept away everything this instance owned.
+    if (!this.own.has(owner) || !this.client.isOpen) return 0;
     this.own.forget(owner);
     return this.track(this.runDrop(owner)).catch((err: unknown) => {
       // Retried once Redis is back; if this instance dies first, the survivors' purge does it.
