@@ -20,7 +20,9 @@ export type ProtocolErrorCode =
   | 'MALFORMED_RECORD_LINE'
   | 'BAD_CONTENT_LENGTH'
   | 'RATE_LIMITED'
-  | 'RECORD_LIMIT';
+  | 'RECORD_LIMIT'
+  /** The store behind the index (Redis) can't be reached; §4 has no better code than 400. */
+  | 'INDEX_UNAVAILABLE';
 
 const STATUS_OF: Readonly<Record<ProtocolErrorCode, StatusCode>> = {
   MALFORMED_REQUEST_LINE: 400,
@@ -39,6 +41,7 @@ const STATUS_OF: Readonly<Record<ProtocolErrorCode, StatusCode>> = {
   BAD_CONTENT_LENGTH: 400,
   RATE_LIMITED: 400,
   RECORD_LIMIT: 400,
+  INDEX_UNAVAILABLE: 400,
 };
 
 export class ProtocolError extends Error {
