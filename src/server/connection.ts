@@ -73,6 +73,11 @@ export class PeerConnection implements ResponseSink {
     return this.socket.bytesWritten;
   }
 
+  /** Answer bytes queued in this process for a peer that isn't reading: bounded by backpressure. */
+  get pendingOutputBytes(): number {
+    return this.socket.writableLength;
+  }
+
   write(text: string): boolean {
     if (this.closed) return false;
     this.socket.write(text);
