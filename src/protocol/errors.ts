@@ -19,7 +19,6 @@ export type ProtocolErrorCode =
   | 'MALFORMED_STATUS_LINE'
   | 'MALFORMED_RECORD_LINE'
   | 'BAD_CONTENT_LENGTH'
-  | 'RATE_LIMITED'
   | 'RECORD_LIMIT'
   /** The store behind the index (Redis) can't be reached; §4 has no better code than 400. */
   | 'INDEX_UNAVAILABLE';
@@ -39,7 +38,6 @@ const STATUS_OF: Readonly<Record<ProtocolErrorCode, StatusCode>> = {
   MALFORMED_STATUS_LINE: 400,
   MALFORMED_RECORD_LINE: 400,
   BAD_CONTENT_LENGTH: 400,
-  RATE_LIMITED: 400,
   RECORD_LIMIT: 400,
   INDEX_UNAVAILABLE: 400,
 };

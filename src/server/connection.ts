@@ -37,6 +37,8 @@ export class PeerConnection implements ResponseSink {
   private headerTimer: NodeJS.Timeout | null = null;
   private bytesIn = 0;
   private consecutiveErrors = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private lastThrottleReport = 0;
   private yielded = false;
   private drainWaiters: Array<() => void> = [];
 
@@ -139,6 +141,13 @@ export class PeerConnection implements ResponseSink {
           this.socket.pause();
           return;
         }
+        if (this.rate !== null) {
+          const wait = this.rate.waitMs(this.hooks.now());
+          if (wait > 0) {
+            this.throttle(wait);
+            return;
+          }
+        }
         let next = this.parser.next();
         if (next === null && this.pendingTail !== null) {
           next = this.pendingTail;
@@ -159,6 +168,27 @@ export class PeerConnection implements ResponseSink {
     this.armTimers();
   }
 
+  /**
+   * Over its request rate, a peer is simply not read for a while: TCP pushes back on it, its
+   * requests queue nowhere here, and it costs nothing. A peer registering a huge folder is
+   * slowed to the rate rather than cut off with its records.
+   */
+  private throttle(waitMs: number): void {
+    if (this.throttleTimer !== null) return;
+    this.socket.pause();
+    const now = Date.now();
+    if (now - this.lastThrottleReport >= 1000) {
+      this.lastThrottleReport = now;
+      this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'rate-limit' });
+    }
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (this.socket.destroyed) return;
+      if (!this.busy) this.socket.resume();
+      this.pump();
+    }, waitMs);
+  }
+
   private yieldTurn(): void {
     if (this.yielded) return;
     this.yielded = true;
@@ -174,12 +204,7 @@ export class PeerConnection implements ResponseSink {
   private dispatch(item: Request | ProtocolError): void {
     const started = this.hooks.now();
     this.requests++;
-    if (this.rate !== null && !this.rate.take(started)) {
-      this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'rate-limit' });
-      this.report(item, writeError(this, new ProtocolError('RATE_LIMITED', 'too many requests')), started);
-      this.closeForLimit();
-      return;
-    }
+    this.rate?.consume();
     let outcome: MaybePromise<Outcome>;
     if (item instanceof ProtocolError) {
       outcome = writeError(this, item);
@@ -284,7 +309,7 @@ export class PeerConnection implements ResponseSink {
   private onHeaderTimeout(): void {
     this.headerTimer = null;
     if (this.socket.destroyed || !this.parser.inRequest) return;
-    if (this.busy) {
+    if (this.busy || this.throttleTimer !== null) {
       this.armTimers();
       return;
     }
@@ -350,6 +375,8 @@ export class PeerConnection implements ResponseSink {
   private onClose(): void {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.headerTimer !== null) clearTimeout(this.headerTimer);
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
     this.idleTimer = this.headerTimer = null;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];

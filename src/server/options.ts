@@ -13,7 +13,10 @@ export interface ServerLimits extends ParserLimits {
   maxConnections: number;
   /** Open connections from one remote address. 0 = unlimited. */
   maxConnectionsPerAddress: number;
-  /** Sustained requests per second per connection (token bucket, burst of one second). 0 = unlimited. */
+  /**
+   * Sustained requests per second per connection (token bucket, burst of one second). Over it,
+   * the connection is not read until it is under again (throttled, never queued). 0 = unlimited.
+   */
   maxRequestsPerSecond: number;
   /** Output bytes queued for one connection before the server stops reading from it. */
   maxPendingOutputBytes: number;
@@ -32,7 +35,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   maxRecordsPerPeer: 100_000,
   maxConnections: 50_000,
   maxConnectionsPerAddress: 20_000,
-  maxRequestsPerSecond: 20_000,
+  maxRequestsPerSecond: 2_000,
   maxPendingOutputBytes: 256 * 1024,
   keepAliveMs: 30_000,
   maxConsecutiveErrors: 16,

@@ -1,6 +1,6 @@
 /**
  * Token bucket: `perSecond` tokens a second, holding at most one second's worth, so a peer
- * may burst (registering its whole folder at once) but not sustain a flood.
+ * may burst (registering its whole folder at once) but not sustain more than the rate.
  */
 export class RateLimiter {
   private tokens: number;
@@ -11,14 +11,17 @@ export class RateLimiter {
     this.last = now;
   }
 
-  take(now: number): boolean {
+  /** 0 when a request may go now, else how many ms until one may. */
+  waitMs(now: number): number {
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.tokens = Math.min(this.perSecond, this.tokens + (elapsed * this.perSecond) / 1000);
       this.last = now;
     }
-    if (this.tokens < 1) return false;
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
+  }
+
+  consume(): void {
     this.tokens -= 1;
-    return true;
   }
 }
