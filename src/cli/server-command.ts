@@ -65,6 +65,26 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
   }
   const server = new IndexServer({ store, limits });
   const detach = attachConsoleLog(server, { format: opts.logFormat, requests: !opts.quiet, statusIntervalMs: opts.statusInterval });
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
+  // Handlers go in before listening: a Ctrl-C right after the "listening" line must shut
+  // down cleanly (exit 0), not meet the default action (killed by the signal).
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const at = new Date().toISOString();
+    // Keep stdout one format: JSON lines stay parseable with --log-format json.
+    const line = opts.logFormat === 'json' ? JSON.stringify({ level: 30, time: at, event: 'shutdown', signal, msg: `${signal}: shutting down` }) : `${at} ${signal}: shutting down`;
+    process.stdout.write(`${line}\n`);
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    Promise.all([server.close(), dashboard?.close()]).finally(() => {
+      detach();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   try {
     await server.listen(opts.port, opts.host);
   } catch (err) {
@@ -73,7 +93,6 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     process.stderr.write(`p2pci server: cannot listen on ${opts.host}:${opts.port}: ${reason}\n`);
     process.exit(1);
   }
-  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
   if (opts.http !== undefined) {
     try {
       dashboard = await startDashboard(server, { port: opts.http, host: opts.httpHost });
@@ -88,19 +107,5 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     const line = opts.logFormat === 'json' ? JSON.stringify({ level: 30, time: new Date().toISOString(), event: 'dashboard', url: dashboard.url, msg }) : msg;
     process.stdout.write(`${line}\n`);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${new Date().toISOString()} ${signal}: shutting down\n`);
-    const force = setTimeout(() => process.exit(0), 5000);
-    force.unref();
-    Promise.all([server.close(), dashboard?.close()]).finally(() => {
-      detach();
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
   return server;
 }
