@@ -55,6 +55,8 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
       url: options.url,
       // While Redis is away a request must fail now with a clear answer, not wait in a queue.
       disableOfflineQueue: true,
+      // No per-command AbortSignal (node-redis's default 5 s): withReplyTimeout bounds replies.
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: options.connectTimeoutMs,
         // Never reachable → give up (the CLI says so); reachable once → keep trying, capped.
