@@ -231,7 +231,7 @@ export class PeerConnection implements ResponseSink {
     const settled = outcome
       .catch((err: unknown): Outcome => {
         this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
-        return writeError(this, new ProtocolError('MALFORMED_REQUEST_LINE', 'index unavailable'));
+        return writeError(this, new ProtocolError('INDEX_UNAVAILABLE', 'index unavailable'));
       })
       .then((o) => {
         this.report(item, o, started);
