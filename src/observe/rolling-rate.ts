@@ -47,7 +47,9 @@ export class RollingRate {
 
   /** Clears the buckets of the seconds skipped since the last event (at most the whole ring). */
   private advance(second: number): void {
-    if (second < this.head) return; // the wall clock stepped back: keep counting into the newest bucket
+    // The wall clock stepped back, or a reader moved the window past a coarser event clock:
+    // keep counting into the newest bucket.
+    if (second < this.head) return;
     const gap = Math.min(second - this.head, this.seconds);
     for (let i = 1; i <= gap; i++) {
       const b = (this.head + i) % this.seconds;

@@ -8,20 +8,39 @@ import { TopCounter } from './top-counter.js';
 export const METHOD_LABELS = ['ADD', 'LOOKUP', 'LIST', 'GET', 'INVALID'] as const;
 export const STATUS_LABELS = [200, 400, 404, 505] as const;
 const STATUSES = STATUS_LABELS.length;
-const METHOD_INDEX: Readonly<Record<string, number>> = { ADD: 0, LOOKUP: 1, LIST: 2, GET: 3 };
-const STATUS_INDEX: Readonly<Record<number, number>> = { 200: 0, 400: 1, 404: 2, 505: 3 };
 export const SERIES = METHOD_LABELS.length * STATUSES;
 
+/** A switch, not a keyed table lookup: this runs once per request. */
 export function seriesSlot(method: string | null, status: number): number {
-  return (METHOD_INDEX[method ?? ''] ?? 4) * STATUSES + (STATUS_INDEX[status] ?? 1);
+  let m: number;
+  switch (method) {
+    case 'ADD': m = 0; break;
+    case 'LOOKUP': m = 1; break;
+    case 'LIST': m = 2; break;
+    case 'GET': m = 3; break;
+    default: m = 4;
+  }
+  switch (status) {
+    case 200: return m * STATUSES;
+    case 404: return m * STATUSES + 2;
+    case 505: return m * STATUSES + 3;
+    default: return m * STATUSES + 1;
+  }
 }
 
 export function seriesLabels(slot: number): { method: string; status: number } {
   return { method: METHOD_LABELS[Math.floor(slot / STATUSES)]!, status: STATUS_LABELS[slot % STATUSES]! };
 }
 
+/** How often the collector's clock is read; per-second buckets need no finer time. */
+const CLOCK_TICK_MS = 100;
+
 export interface StatsCollectorOptions {
-  /** Wall-clock milliseconds; injected so tests control the rolling window. */
+  /**
+   * Wall-clock milliseconds, read at every event: injected so tests control the window.
+   * Without it the collector reads Date.now() every 100 ms instead of per request — on a VM
+   * reading the clock costs more (~0.1 µs) than all the counting together.
+   */
   now?: () => number;
   rateWindowSeconds?: number;
   recentRequests?: number;
@@ -57,11 +76,23 @@ export class StatsCollector {
   /** Stops listening to the server; the numbers stay readable. */
   readonly detach: () => void;
 
+  /** The time stamped on events: `now` itself when injected, else a clock refreshed by a timer. */
+  private readonly eventNow: () => number;
+  private clockMs = Date.now();
+
   constructor(
     readonly server: IndexServer,
     options: StatsCollectorOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    let ticker: NodeJS.Timeout | null = null;
+    if (options.now !== undefined) {
+      this.eventNow = options.now;
+    } else {
+      this.eventNow = () => this.clockMs;
+      ticker = setInterval(() => (this.clockMs = Date.now()), CLOCK_TICK_MS);
+      ticker.unref();
+    }
     this.rate = new RollingRate(SERIES, options.rateWindowSeconds ?? 300, this.now());
     const recent = options.recentRequests ?? 50;
     this.recent = new Array<RequestEvent | undefined>(recent);
@@ -80,6 +111,7 @@ export class StatsCollector {
     server.on('request', onRequest).on('connect', onConnect).on('disconnect', onDisconnect);
     server.on('reject', onReject).on('limit', onLimit).on('error', onError);
     this.detach = () => {
+      if (ticker !== null) clearInterval(ticker);
       server.off('request', onRequest).off('connect', onConnect).off('disconnect', onDisconnect);
       server.off('reject', onReject).off('limit', onLimit).off('error', onError);
     };
@@ -116,7 +148,7 @@ export class StatsCollector {
   }
 
   private onRequest(e: RequestEvent): void {
-    const now = this.now();
+    const now = this.eventNow();
     const slot = seriesSlot(e.method, e.status);
     this.requestsBySeries[slot]!++;
     this.rate.add(slot, now);

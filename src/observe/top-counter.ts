@@ -1,41 +1,81 @@
+/** RFC numbers below this are counted in a flat array: every real RFC (about 9,800 today) fits. */
+const DENSE_KEYS = 65_536;
+
 /**
- * Approximate "most frequent" counter over an unbounded stream of keys (RFC numbers), in
- * bounded memory. Peers choose the keys, so a map of every key ever seen could be grown
- * without limit; instead, when the map reaches `2 * capacity` keys it is cut back to the
- * `capacity` most counted ones. Each cut is O(k log k) but happens at most once per
- * `capacity` new keys, so a count stays O(1) amortised. Keys that stay frequent survive
- * every cut; a key first seen after a cut restarts at 1 — the price of the bound.
+ * "Most frequent" counter over an unbounded stream of keys (RFC numbers), in bounded memory
+ * and at the cost of an array increment per count for every real RFC number.
+ *
+ * Keys below 65,536 are counted exactly in a Uint32Array (256 KiB). Peers may send any 9-digit
+ * number, so bigger keys go to a map that, when it reaches `2 * capacity` keys, is cut back to
+ * the `capacity` most counted ones: each cut is O(k log k), at most once per `capacity` new
+ * keys, so O(1) amortised; frequent keys survive every cut, a key first seen after a cut
+ * restarts at 1 — the price of the bound.
  */
 export class TopCounter {
-  private readonly counts = new Map<number, number>();
+  private readonly dense = new Uint32Array(DENSE_KEYS);
+  private readonly sparse = new Map<number, number>();
 
   constructor(readonly capacity: number) {}
 
   add(key: number, by = 1): void {
-    const n = this.counts.get(key);
-    if (n !== undefined) {
-      this.counts.set(key, n + by);
+    if (key >= 0 && key < DENSE_KEYS) {
+      this.dense[key]! += by;
       return;
     }
-    if (this.counts.size >= this.capacity * 2) this.prune();
-    this.counts.set(key, by);
+    const n = this.sparse.get(key);
+    if (n !== undefined) {
+      this.sparse.set(key, n + by);
+      return;
+    }
+    if (this.sparse.size >= this.capacity * 2) this.prune();
+    this.sparse.set(key, by);
   }
 
-  get size(): number {
-    return this.counts.size;
+  /** Keys held by the bounded map (the flat array is fixed-size). */
+  get sparseSize(): number {
+    return this.sparse.size;
   }
 
-  /** The `n` most counted keys, highest first (ties: lower key first). */
+  /** The `n` most counted keys, highest first (ties: lower key first). O(65,536 + map size) × small n. */
   top(n: number): Array<{ key: number; count: number }> {
-    const all: Array<{ key: number; count: number }> = [];
-    for (const [key, count] of this.counts) all.push({ key, count });
-    all.sort((a, b) => b.count - a.count || a.key - b.key);
-    return all.slice(0, n);
+    const best = new Best(n);
+    const { dense } = this;
+    for (let key = 0; key < DENSE_KEYS; key++) if (dense[key] !== 0) best.offer(key, dense[key]!);
+    for (const [key, count] of this.sparse) best.offer(key, count);
+    return best.sorted();
   }
 
   private prune(): void {
-    const keep = this.top(this.capacity);
-    this.counts.clear();
-    for (const { key, count } of keep) this.counts.set(key, count);
+    const keep = [...this.sparse].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, this.capacity);
+    this.sparse.clear();
+    for (const [key, count] of keep) this.sparse.set(key, count);
   }
+}
+
+/** The n best (key, count) pairs seen, kept sorted; an offer below the current n-th is one comparison. */
+class Best {
+  private readonly items: Array<{ key: number; count: number }> = [];
+
+  constructor(private readonly n: number) {}
+
+  offer(key: number, count: number): void {
+    const { items, n } = this;
+    if (items.length === n) {
+      if (n === 0 || !before(key, count, items[n - 1]!)) return;
+      items.pop();
+    }
+    const entry = { key, count };
+    let i = items.length;
+    items.push(entry);
+    for (; i > 0 && before(key, count, items[i - 1]!); i--) items[i] = items[i - 1]!;
+    items[i] = entry;
+  }
+
+  sorted(): Array<{ key: number; count: number }> {
+    return this.items;
+  }
+}
+
+function before(key: number, count: number, other: { key: number; count: number }): boolean {
+  return count > other.count || (count === other.count && key < other.key);
 }

@@ -35,18 +35,31 @@ test('RollingRate keeps counting when the clock steps back, into the newest seco
   assert.deepEqual(r.window(10_000).perSlot.get(0), [0, 0, 2]);
 });
 
-test('TopCounter ranks by count and stays bounded while frequent keys survive the cuts', { timeout: 5000 }, () => {
+test('TopCounter ranks by count; big keys stay bounded while frequent ones survive the cuts', { timeout: 5000 }, () => {
   const t = new TopCounter(10);
   for (let i = 0; i < 50; i++) t.add(791);
   for (let i = 0; i < 30; i++) t.add(2616);
+  for (let i = 0; i < 40; i++) t.add(123_456_789); // beyond the flat array: counted in the map
   for (let k = 100_000; k < 110_000; k++) t.add(k); // a peer inventing numbers
-  assert.ok(t.size <= 20, `size ${t.size} stays within 2 × capacity`);
-  assert.deepEqual(t.top(2), [
+  assert.ok(t.sparseSize <= 20, `map size ${t.sparseSize} stays within 2 × capacity`);
+  assert.deepEqual(t.top(3), [
     { key: 791, count: 50 },
+    { key: 123_456_789, count: 40 },
     { key: 2616, count: 30 },
   ]);
   t.add(2616, 25);
-  assert.equal(t.top(1)[0]!.key, 2616);
+  assert.deepEqual(t.top(1), [{ key: 2616, count: 55 }]);
+  for (let k = 0; k < 65_536; k++) t.add(k); // every flat key once: top(n) still returns n
+  assert.equal(t.top(5).length, 5);
+  assert.deepEqual(t.top(2).map((e) => e.key), [2616, 791]);
+});
+
+test('TopCounter orders equal counts by key and handles n = 0', { timeout: 5000 }, () => {
+  const t = new TopCounter(4);
+  for (const k of [9, 3, 7, 1_000_000, 5]) t.add(k);
+  assert.deepEqual(t.top(3).map((e) => e.key), [3, 5, 7]);
+  assert.deepEqual(t.top(0), []);
+  assert.deepEqual(t.top(10).map((e) => e.key), [3, 5, 7, 9, 1_000_000]);
 });
 
 test('LatencyHistogram buckets, cumulates and estimates quantiles by upper bound', { timeout: 5000 }, () => {
