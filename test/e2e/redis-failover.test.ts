@@ -103,6 +103,7 @@ test('Redis restarted empty: fast 400s while it is down, then the whole index is
   assert.equal(await onA.add(1, 'One'), BAD_REQUEST);
   const took = performance.now() - started;
   assert.ok(took < 1000, `three answers took ${took.toFixed(0)} ms`);
+  await a.cli.waitForLine(/LOOKUP RFC 791 from pa\.example:7000 -> 400 Bad Request \[INDEX_UNAVAILABLE\]/);
 
   await redis.restart();
   await a.cli.waitForLine(/Redis reachable again; 1 records of this instance re-asserted/, 10_000);
