@@ -128,17 +128,20 @@ export class RequestParser {
    * complete lines not yet pulled come out first, so call it until it returns null.
    */
   expire(now: number, endOfInput = false): ParseResult | null {
-    if (endOfInput) {
-      // Lines the caller hasn't pulled yet are whole requests, not part of a "partial line".
-      const pending = this.next();
-      if (pending !== null) return pending;
+    if (!endOfInput && now < this.lastByteAt + this.idleMs) return null;
+    // Lines the caller hasn't pulled yet are whole requests, not part of a "partial line".
+    const pending = this.next();
+    if (pending !== null) return pending;
+    // Once a request has begun, its unterminated last line is part of "what it has": many
+    // clients join their lines with CRLF and send no final line end. Left in the buffer, it
+    // would be glued to the next request's first line, and that request skipped as a stray.
+    // Without a request line, only the end of input turns a fragment into a line.
+    if (endOfInput || this.current !== null) {
       const tail = this.lines.takePartialLine();
       if (tail !== null && tail !== LINE_TOO_LONG) {
         const result = this.onLine(tail, Buffer.byteLength(tail));
         if (result !== null) return result;
       }
-    } else if (now < this.lastByteAt + this.idleMs) {
-      return null;
     }
     if (this.current === null) return null;
     return this.complete(endOfInput ? 'end-of-input' : 'idle');

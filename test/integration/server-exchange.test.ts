@@ -99,6 +99,23 @@ test('a LOOKUP without Title and without empty line is answered after the idle g
   }
 });
 
+test('a client that never ends its last line: each request answered after the idle gap, none swallowed', { timeout: 15_000 }, async () => {
+  const srv = await startIndexServer({ limits: { idleCompletionMs: 100 } });
+  const s = await connect(srv.port);
+  try {
+    // Lines joined with CRLF, nothing after the last header (a common client shape).
+    s.write('ADD RFC 123 P2P-CI/1.0\r\nHost: thishost.example.org\r\nPort: 5678\r\nTitle: A Proferred Official ICP');
+    assert.equal((await readUntil(s, responsesTo('ADD'))).toString(), OK + REC_ME + '\r\n', 'the title on the unterminated line is kept');
+    s.write('LOOKUP RFC 123 P2P-CI/1.0\r\nHost: thishost.example.org\r\nPort: 5678\r\nTitle: A Proferred Official ICP');
+    assert.equal((await readUntil(s, responsesTo('LOOKUP'))).toString(), OK + REC_ME + '\r\n');
+    s.write('LIST ALL P2P-CI/1.0\r\nHost: thishost.example.org\r\nPort: 5678');
+    assert.equal((await readUntil(s, responsesTo('LIST'))).toString(), OK + REC_ME + '\r\n');
+  } finally {
+    s.destroy();
+    await srv.close();
+  }
+});
+
 test('pipelined: two requests in one write are answered in order', { timeout: 15_000 }, async () => {
   await withServer(async ({ port }) => {
     const s = await connect(port);

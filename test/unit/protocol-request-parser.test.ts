@@ -117,6 +117,21 @@ test('§6 a partial request is processed after an idle gap (time injected)', () 
   assert.deepEqual(feed([listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
+test('§6 idle completion takes an unterminated last header line, and the next request is not swallowed', () => {
+  // Clients that join their lines with CRLF and send no final line end at all.
+  const p = parser({}, 100);
+  p.push(Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP'), 0);
+  assert.equal(p.next(), null);
+  assert.deepEqual(brief(p.expire(100) ?? undefined), { ...ADD, completion: 'all-headers' });
+  p.push(Buffer.from('LIST ALL P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678'), 500);
+  assert.equal(p.next(), null);
+  assert.deepEqual(brief(p.expire(600) ?? undefined), { ...LIST, completion: 'all-headers' });
+  p.push(Buffer.from('LOOKUP RFC 9 P2P-CI/1.0\r\nHost: h.example'), 1000);
+  assert.equal(p.next(), null);
+  assert.deepEqual(brief(p.expire(1100) ?? undefined), { method: 'LOOKUP', rfc: 9, host: 'h.example', completion: 'idle' });
+  assert.equal(p.inRequest, false, 'nothing left over to glue to the next request');
+});
+
 test('§6 idle completion of an ADD without Port is a coded 400, not a request', () => {
   const p = parser({}, 100);
   p.push(Buffer.from('ADD RFC 1 P2P-CI/1.0\r\nHost: h.example\r\n'), 0);
