@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GetHeadReader, ProtocolError, encodeGet, resolveBody, type PeerAddress } from '../protocol/index.js';
 import { ShareFolder, rfcFileName } from './share-folder.js';
-import { describeNetError } from './index-client.js';
+import { describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
 import { LocalWriteError, describeFsError, rewriteRange } from './temp-file.js';
 

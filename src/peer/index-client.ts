@@ -5,6 +5,7 @@ import {
   type IndexMethod, type IndexResponse, type PeerAddress,
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { describeNetError } from './net-errors.js';
 
 export interface IndexClientOptions {
   server: PeerAddress;
@@ -241,16 +242,5 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     const results = await Promise.allSettled(entries.map(([rfc, title]) => this.add(rfc, title)));
     const failed = results.filter((r) => r.status === 'rejected' || r.value.status !== 200).length;
     this.emit('reregistered', { count: entries.length - failed, failed });
-  }
-}
-
-export function describeNetError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ECONNRESET': return 'connection reset';
-    case 'ETIMEDOUT': return 'timed out';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return `host not found`;
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
-    default: return err.message;
   }
 }

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir, readlink, stat, mkdtemp, rm, open } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat, mkdtemp, rm, open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,3 +139,29 @@ for (const limit of ['idle', 'total'] as const) {
     }
   });
 }
+
+test('a downloader that stalls does not hold up the others', { timeout: 20_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'p2pci-upload-'));
+  const fh = await open(join(dir, 'rfc1.txt'), 'w');
+  await fh.truncate(32 * 1024 * 1024);
+  await fh.close();
+  const small = await readFile(join(RFCS, 'rfc20.txt'));
+  await writeFile(join(dir, 'rfc20.txt'), small);
+  const shared = new UploadServer({ folder: new ShareFolder(dir), idleTimeoutMs: 60_000 });
+  await shared.listen(0, '127.0.0.1');
+  const finished: Array<number | null> = [];
+  shared.on('transfer', (e) => finished.push(e.rfc));
+  const stalled = await connect(shared.port);
+  try {
+    stalled.write('GET RFC 1 P2P-CI/1.0\r\nHost: a\r\nOS: b\r\n\r\n');
+    await readUntil(stalled, containsText('Content-Length: 33554432'));
+    stalled.pause();
+    const results = await Promise.all(Array.from({ length: 5 }, () => get('GET RFC 20 P2P-CI/1.0\r\nHost: a\r\nOS: b\r\n\r\n', shared.port)));
+    for (const r of results) assert.equal(sha(r.body), sha(small));
+    assert.ok(!finished.includes(1), 'the stalled download is still going on meanwhile');
+  } finally {
+    stalled.destroy();
+    await shared.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
