@@ -7,6 +7,7 @@ import { formatTable, type BenchRow } from './table.js';
 import { FULL, QUICK, type BenchConfig } from './lib/config.js';
 import { runIndexBench } from './index-bench.js';
 import { runIdleBench } from './idle-bench.js';
+import { runGetBench } from './get-bench.js';
 
 /**
  * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,idle,get,redis,dashboard]`:
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
   const suites: Array<[Suite, () => Promise<BenchRow[]>]> = [
     ['index', () => runIndexBench(cfg, log)],
     ['idle', () => runIdleBench(cfg, nofile, log)],
+    ['get', () => runGetBench(cfg, log)],
     ['redis', () => runOptional('./redis.js', cfg.quick)],
     ['dashboard', () => runOptional('./dashboard-overhead.js', cfg.quick)],
   ];

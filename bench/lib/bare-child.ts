@@ -1,4 +1,6 @@
 import { createServer, type Socket } from 'node:net';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { serveParent } from './child-main.js';
 
 /**
@@ -8,7 +10,8 @@ import { serveParent } from './child-main.js';
  *    empty line, CRLF CRLF) — the least a line protocol server must do;
  *  - `idle`: accepts connections and holds them (memory per socket);
  *  - `blast <bytes>`: writes that many bytes to each connection from one buffer, honouring
- *    backpressure, then closes (bulk bytes through a socket).
+ *    backpressure, then closes (bulk bytes through a socket);
+ *  - `file <path>`: pipes the file to each connection, then closes (a GET without the protocol).
  */
 const [mode = 'idle', arg = ''] = process.argv.slice(2);
 const connections = new Set<Socket>();
@@ -57,6 +60,7 @@ const server = createServer({ noDelay: true }, (socket) => {
   socket.on('close', () => connections.delete(socket));
   if (mode === 'reqresp') reqresp(socket, Buffer.from(arg, 'latin1'));
   else if (mode === 'blast') blast(socket, Number(arg));
+  else if (mode === 'file') pipeline(createReadStream(arg), socket).catch(() => socket.destroy());
 });
 server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = server.address();

@@ -50,7 +50,11 @@ export class ChildHandle {
     return ChildHandle.start('p2pci index server', './server-child.js', [JSON.stringify(limits)]);
   }
 
-  static bare(mode: 'reqresp' | 'idle' | 'blast', arg = ''): Promise<ChildHandle> {
+  static uploader(folder: string): Promise<ChildHandle> {
+    return ChildHandle.start('p2pci upload server', './upload-child.js', [folder]);
+  }
+
+  static bare(mode: 'reqresp' | 'idle' | 'blast' | 'file', arg = ''): Promise<ChildHandle> {
     return ChildHandle.start(`bare Node (${mode})`, './bare-child.js', [mode, arg]);
   }
 
