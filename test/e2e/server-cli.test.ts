@@ -5,6 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
 import { killAllClis, runCli, startCli } from '../helpers/cli.js';
 import { connect, readUntil, responsesTo, waitForClose } from '../helpers/net.js';
@@ -111,5 +112,28 @@ test('a port already in use: one-line error, exit 1', { timeout: 30_000 }, async
     assert.deepEqual(await first.stop(), { code: 0, signal: null });
   } finally {
     first.kill();
+  }
+});
+
+test('the README documents every numeric server flag with the default the CLI really has', { timeout: 30_000 }, async () => {
+  const help = await runCli(['server', '--help']);
+  assert.equal(help.code, 0);
+  // One entry per option; commander wraps long descriptions onto indented lines.
+  const entries: string[] = [];
+  for (const line of help.stdout.split('\n')) {
+    if (/^ {2}(-\w, )?--[\w-]+/.test(line)) entries.push(line.trim());
+    else if (/^ {6,}\S/.test(line) && entries.length > 0) entries[entries.length - 1] += ' ' + line.trim();
+  }
+  const numeric = new Map<string, string>();
+  for (const e of entries) {
+    const m = /^(?:-\w, )?(--[\w-]+) <(?:n|ms)>.*\(default: (\d+)\)$/.exec(e);
+    if (m) numeric.set(m[1]!, m[2]!);
+  }
+  assert.ok(numeric.size >= 14, `found only ${numeric.size} numeric flags in --help`);
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const documented = new Map<string, string>();
+  for (const m of readme.matchAll(/^\| `(?:-\w, )?(--[\w-]+)(?: <[^>]+>)?` \| `([^`]*)` \|/gm)) documented.set(m[1]!, m[2]!);
+  for (const [flag, value] of numeric) {
+    assert.equal(documented.get(flag), value, `README table row for ${flag} should show default ${value}`);
   }
 });
