@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
 import { formatTable, type BenchRow } from './table.js';
 import { connectTo, closeAll } from './lib/clients.js';
 import { IndexClient } from './lib/index-client.js';
@@ -82,8 +83,27 @@ const LABEL: Record<Setup, string> = {
 
 let runs = 0;
 
+/** Seconds of CPU the redis-server has used so far (user + system), from INFO cpu. */
+async function redisCpuSeconds(url: string): Promise<number> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const info = await client.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  } finally {
+    client.destroy();
+  }
+}
+
+interface Measured extends LookupLoadResult {
+  /** Share of one core redis-server used during the load (Redis setups only). */
+  redisCpu?: number;
+}
+
 /** One measurement: fresh servers (and a fresh key prefix), probes registered, load, stop. */
-async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs: number, durationMs: number): Promise<LookupLoadResult> {
+async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs: number, durationMs: number): Promise<Measured> {
   const prefix = `bench${++runs}:`;
   const store = setup === 'memory' ? 'memory' : redisUrl;
   const servers = [await startServer(store, prefix)];
@@ -94,6 +114,8 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
     const added = await new IndexClient(control).send('ADD', addRequests(probes, PROBE_PEER), probes.length);
     if (added.some((a) => a.status !== 200)) throw new Error('probe ADDs failed');
     const answers = probes.map(probeAnswer);
+    const cpuBefore = setup === 'memory' ? 0 : await redisCpuSeconds(redisUrl);
+    const wallBefore = performance.now();
     // Same total client count whatever the setup; split evenly over the servers.
     const parts = await Promise.all(
       servers.map((s, i) =>
@@ -103,6 +125,7 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
         }),
       ),
     );
+    const redisCpu = setup === 'memory' ? undefined : (await redisCpuSeconds(redisUrl) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
     const wrong = parts.reduce((n, p) => n + p.wrongAnswers, 0);
     if (wrong > 0) throw new Error(`${wrong} wrong LOOKUP answers (${LABEL[setup]})`);
     const latencies = Float64Array.from(parts.flatMap((p) => [...p.latencies])).sort();
@@ -111,6 +134,7 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
       rate: parts.reduce((n, p) => n + p.rate, 0),
       latencies,
       wrongAnswers: 0,
+      ...(redisCpu !== undefined ? { redisCpu } : {}),
     };
   } finally {
     await closeAll([control]);
@@ -125,7 +149,7 @@ export async function run(opts: { quick: boolean } = { quick: false }): Promise<
   const durationMs = opts.quick ? 500 : 3000;
   const dir = await mkdtemp(join(tmpdir(), 'p2pci-bench-redis-'));
   const redis = await startRedis(dir);
-  const best: Partial<Record<Setup, LookupLoadResult>> = {};
+  const best: Partial<Record<Setup, Measured>> = {};
   try {
     const setups: Setup[] = ['memory', 'redis1', 'redis2'];
     for (let r = 0; r < rounds; r++) {
@@ -152,6 +176,11 @@ export async function run(opts: { quick: boolean } = { quick: false }): Promise<
       figure: `LOOKUP rate, ${LABEL.redis2}`, value: redis2.rate, unit: 'req/s',
       reference: redis1.rate, referenceLabel: LABEL.redis1, ratio: redis2.rate / redis1.rate,
       note: `${note}; clients split over the 2 servers; 2 cores shared by load, servers and Redis`,
+    },
+    { figure: `redis-server CPU at that rate, ${LABEL.redis1}`, value: 100 * redis1.redisCpu!, unit: '% of a core' },
+    {
+      figure: 'LOOKUP rate one Redis core would serve (extrapolated)', value: redis1.rate / redis1.redisCpu!, unit: 'req/s',
+      note: 'rate / redis-server CPU share: where Redis itself becomes the limit',
     },
     {
       figure: `LOOKUP latency p99, ${LABEL.redis1}`, value: percentile(redis1.latencies, 99), unit: 'ms',
