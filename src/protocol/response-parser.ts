@@ -70,12 +70,16 @@ export class ResponseParser {
 
   /** When a response waiting for more lines would be completed by silence, or null. */
   idleDeadline(): number | null {
-    return this.phase === 'status' ? null : this.lastByteAt + this.idleMs;
+    if (this.phase === 'status' && !this.awaitsUnterminatedStatus()) return null;
+    return this.lastByteAt + this.idleMs;
   }
 
-  /** Completes a response the server left open, once it has been silent long enough. */
+  /**
+   * Completes a response the server left open, once it has been silent long enough —
+   * including one whose status line never got its line end (`404 Not Found` and silence).
+   */
   expire(now: number, endOfInput = false): IndexResponse | null {
-    if (this.phase === 'status') return null;
+    if (this.phase === 'status' && !this.awaitsUnterminatedStatus()) return null;
     if (!endOfInput && now < this.lastByteAt + this.idleMs) return null;
     const tail = this.lines.takePartialLine();
     if (typeof tail === 'string') {
@@ -83,6 +87,11 @@ export class ResponseParser {
       if (out !== null && !(out instanceof ProtocolError)) return out;
     }
     return (this.phase as Phase) === 'status' ? null : this.finish();
+  }
+
+  /** An answer is expected and the bytes held so far are the start of a status line. */
+  private awaitsUnterminatedStatus(): boolean {
+    return this.expected.length > 0 && this.carried === null && this.lines.pendingBytes > 0;
   }
 
   private onLine(line: string): IndexResponse | ProtocolError | null {

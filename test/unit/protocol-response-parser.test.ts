@@ -139,3 +139,17 @@ test('an over-long status line is LINE_TOO_LONG; an over-long record line is ski
   assert.equal(out[0].code, 'LINE_TOO_LONG');
   assert.deepEqual(out.slice(1), [ok([r1])]);
 });
+
+test('§6 a status line without its line end, then silence, is still an answer', () => {
+  const p = reader(['LOOKUP', 'LIST']);
+  assert.deepEqual(feed(p, ['P2P-CI/1.0 404 Not Found'], 0), []);
+  assert.equal(p.idleDeadline(), 100);
+  assert.equal(p.expire(99), null);
+  assert.deepEqual(p.expire(100), notFound);
+  assert.deepEqual(feed(p, ['P2P-CI/1.0 200 OK'], 500), []);
+  assert.deepEqual(p.expire(600), ok([]), 'a 200 with nothing after it, then silence: no records');
+  assert.equal(p.pending, 0);
+  // Nothing expected, nothing held: no deadline.
+  assert.equal(p.idleDeadline(), null);
+  assert.equal(p.expire(10_000), null);
+});
