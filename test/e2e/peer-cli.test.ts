@@ -64,8 +64,15 @@ test('server + two peers: the original workflow through the piped menu and p2pci
   const records = (JSON.parse(list.stdout) as { records: Array<{ rfc: number; port: number }> }).records;
   assert.deepEqual(records.filter((r) => r.port === a.port), []);
   assert.deepEqual(records.map((r) => r.rfc).sort((x, y) => x - y), [20, 42, 50]);
-  b.cli.write('2\n3\n'); // only A had RFC 3
+  // B's own 3 List All, then 2 Look Up of RFC 3 (only A had it): the 404 marks the end of the list.
+  b.cli.write('3\n2\n3\n');
   await b.cli.waitForLine(/^P2P-CI\/1\.0 404 Not Found$/);
+  const lines = b.cli.stdoutLines;
+  const end = lines.indexOf('P2P-CI/1.0 404 Not Found');
+  const start = lines.lastIndexOf('P2P-CI/1.0 200 OK', end);
+  const listed = lines.slice(start, end).filter((l) => /^RFC \d+ /.test(l));
+  assert.deepEqual(listed.filter((l) => l.endsWith(` ${a.port}`)), []);
+  assert.deepEqual(listed.map((l) => Number(l.split(' ')[1])).sort((x, y) => x - y), [20, 42, 50]); // rfc101.txt came by `p2pci get`, whose short-lived peer has left
   const lookup = await runCli(['lookup', '3', '--server', srv]);
   assert.equal(lookup.code, 2);
   assert.equal(lookup.stdout, 'P2P-CI/1.0 404 Not Found\n\n');
