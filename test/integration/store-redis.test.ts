@@ -198,6 +198,25 @@ describe('RedisStore beyond the conformance suite', () => {
     await withTimeout(admin.ping(), 5000, 'the admin client to reconnect');
   });
 
+  test('a LIST that loses Redis after its first page ends early, with a warning', T, async () => {
+    const s = await openStore({ prefix: 'shared8:', heartbeatTtlMs: 600 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s.add('z:1', rec(i + 1, `T${i + 1}`, 'z', 1))));
+    const it = s.list(10)[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.equal(first.done, false);
+    assert.equal(first.value!.length, 10);
+    const down = nextEvent(s, 'unavailable', 5000);
+    await redis.kill();
+    await down;
+    const warned = nextEvent<[Error]>(s, 'warning', 5000);
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+    assert.match((await warned)[0].message, /^LIST cut short: /);
+    const back = nextEvent(s, 'recovered', 10_000);
+    await redis.restart();
+    await back;
+    await withTimeout(admin.ping(), 5000, 'the admin client to reconnect');
+  });
+
   test('start() against a closed port fails with the reason, quickly', T, async () => {
     const store = new RedisStore(redisStoreOptions('redis://127.0.0.1:1'));
     await assert.rejects(withTimeout(store.start(), 5000, 'start() to fail'), /ECONNREFUSED/);
