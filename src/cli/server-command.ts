@@ -3,7 +3,7 @@ import { IndexServer, DEFAULT_INDEX_PORT } from '../server/index-server.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/options.js';
 import { addStoreFlags, openStoreOrExit, type StoreFlags } from './store-flags.js';
 import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
-import { startDashboard } from '../observe/http-dashboard.js';
+import type { Dashboard } from '../observe/http-dashboard.js';
 import { integer, portNumber } from './parse.js';
 import type { Store } from '../index/store.js';
 
@@ -65,7 +65,10 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
   }
   const server = new IndexServer({ store, limits });
   const detach = attachConsoleLog(server, { format: opts.logFormat, requests: !opts.quiet, statusIntervalMs: opts.statusInterval });
-  let dashboard: Awaited<ReturnType<typeof startDashboard>> | null = null;
+  let dashboard: Dashboard | null = null;
+  // Loaded only with --http (a plain server doesn't pay for prom-client), and while the
+  // server starts, so that once it listens the counters attach without waiting for I/O.
+  const dashboardModule = opts.http !== undefined ? import('../observe/http-dashboard.js') : null;
   // Handlers go in before listening: a Ctrl-C right after the "listening" line must shut
   // down cleanly (exit 0), not meet the default action (killed by the signal).
   let stopping = false;
@@ -93,9 +96,9 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     process.stderr.write(`p2pci server: cannot listen on ${opts.host}:${opts.port}: ${reason}\n`);
     process.exit(1);
   }
-  if (opts.http !== undefined) {
+  if (opts.http !== undefined && dashboardModule !== null) {
     try {
-      dashboard = await startDashboard(server, { port: opts.http, host: opts.httpHost });
+      dashboard = await (await dashboardModule).startDashboard(server, { port: opts.http, host: opts.httpHost });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const reason = e.code === 'EADDRINUSE' ? `port ${opts.http} is already in use` : e.message;
