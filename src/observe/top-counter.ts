@@ -14,12 +14,15 @@ const DENSE_KEYS = 65_536;
 export class TopCounter {
   private readonly dense = new Uint32Array(DENSE_KEYS);
   private readonly sparse = new Map<number, number>();
+  /** One past the highest flat key counted, so top() scans only the used part of the array. */
+  private denseEnd = 0;
 
   constructor(readonly capacity: number) {}
 
   add(key: number, by = 1): void {
     if (key >= 0 && key < DENSE_KEYS) {
       this.dense[key]! += by;
+      if (key >= this.denseEnd) this.denseEnd = key + 1;
       return;
     }
     const n = this.sparse.get(key);
@@ -36,11 +39,11 @@ export class TopCounter {
     return this.sparse.size;
   }
 
-  /** The `n` most counted keys, highest first (ties: lower key first). O(65,536 + map size) × small n. */
+  /** The `n` most counted keys, highest first (ties: lower key first). O(highest flat key + map size). */
   top(n: number): Array<{ key: number; count: number }> {
     const best = new Best(n);
     const { dense } = this;
-    for (let key = 0; key < DENSE_KEYS; key++) if (dense[key] !== 0) best.offer(key, dense[key]!);
+    for (let key = 0; key < this.denseEnd; key++) if (dense[key] !== 0) best.offer(key, dense[key]!);
     for (const [key, count] of this.sparse) best.offer(key, count);
     return best.sorted();
   }
