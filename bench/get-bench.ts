@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +14,33 @@ const MiB = 1024 * 1024;
 const MB = 1e6;
 
 /**
- * `run(slotDir)` for every concurrent slot at once, `repeats` times; returns the seconds spent
- * in `run` only. `check(slotDir)` verifies each result afterwards, outside the clock.
+ * One batch: `run(slotDir)` for every concurrent slot at once; returns the seconds spent in
+ * `run` only. `check(slotDir)` verifies each result afterwards, outside the clock.
  */
-async function timed(root: string, concurrency: number, repeats: number, run: (dir: string) => Promise<void>, check: (dir: string) => Promise<void>): Promise<number> {
-  let seconds = 0;
-  for (let r = 0; r < repeats; r++) {
-    const dirs = await Promise.all(Array.from({ length: concurrency }, () => mkdtemp(join(root, 'slot-'))));
-    try {
-      const start = performance.now();
-      await Promise.all(dirs.map(run));
-      seconds += (performance.now() - start) / 1000;
-      for (const dir of dirs) await check(dir);
-    } finally {
-      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-    }
+async function batch(root: string, concurrency: number, run: (dir: string) => Promise<void>, check: (dir: string) => Promise<void>): Promise<number> {
+  const dirs = await Promise.all(Array.from({ length: concurrency }, () => mkdtemp(join(root, 'slot-'))));
+  try {
+    settleDisk();
+    const start = performance.now();
+    await Promise.all(dirs.map(run));
+    const seconds = (performance.now() - start) / 1000;
+    for (const dir of dirs) await check(dir);
+    return seconds;
+  } finally {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   }
-  return seconds;
+}
+
+/**
+ * Flushes the page cache's dirty pages before a timed batch, so a batch doesn't pay for the
+ * writeback of the one before it (both sides fsync; the disk is the shared bottleneck here).
+ */
+function settleDisk(): void {
+  try {
+    execFileSync('sync', { stdio: 'ignore' });
+  } catch {
+    // No sync(1) on this system: figures are just noisier.
+  }
 }
 
 function sizeLabel(bytes: number): string {
@@ -60,35 +71,50 @@ export async function runGetBench(cfg: BenchConfig, log: (s: string) => void): P
       try {
         for (const concurrency of cfg.getConcurrency) {
           const label = `${sizeLabel(size)} x ${concurrency}`;
-          const repeats = Math.max(1, Math.min(cfg.quick ? 3 : 50, Math.floor((64 * MiB) / (size * concurrency))));
+          // Small transfers are repeated up to 64 MiB, so fixed costs and noise average out.
+          const repeats = size * concurrency >= 1024 * MiB ? 1 : Math.max(2, Math.min(cfg.quick ? 3 : 50, Math.floor((64 * MiB) / (size * concurrency))));
           const bytes = size * concurrency * repeats;
           log(`GET ${label}${repeats > 1 ? `, ${repeats} times` : ''}`);
           const peer = { host: '127.0.0.1', port: uploader.port };
           let wrong = 0;
-          await uploader.sampleStart();
           const folder = (dir: string) => new ShareFolder(dir);
-          const p2Seconds = await timed(
-            root, concurrency, repeats,
-            async (dir) => {
-              const got = await downloadRfc(rfc, [peer], folder(dir), { os: 'bench', silenceMs: 60_000 });
-              if (got.bytes !== size) wrong++;
-            },
-            async (dir) => {
-              if ((await sha256Of(folder(dir).pathOf(rfc))) !== digest) wrong++;
-            },
-          );
-          const rss = await uploader.sampleStop();
+          const p2Batch = () =>
+            batch(
+              root, concurrency,
+              async (dir) => {
+                const got = await downloadRfc(rfc, [peer], folder(dir), { os: 'bench', silenceMs: 60_000 });
+                if (got.bytes !== size) wrong++;
+              },
+              async (dir) => {
+                if ((await sha256Of(folder(dir).pathOf(rfc))) !== digest) wrong++;
+              },
+            );
+          const bareBatch = () =>
+            batch(
+              root, concurrency,
+              async (dir) => {
+                const n = await pipeDownload(bare.port, join(dir, 'copy'));
+                if (n !== size) throw new Error(`bare pipe moved ${n} of ${size} bytes`);
+              },
+              async (dir) => {
+                if ((await stat(join(dir, 'copy'))).size !== size) throw new Error('bare pipe copy has the wrong size');
+              },
+            );
+          let p2Seconds = 0;
+          let bareSeconds = 0;
+          await uploader.sampleStart();
           await bare.sampleStart();
-          const bareSeconds = await timed(
-            root, concurrency, repeats,
-            async (dir) => {
-              const n = await pipeDownload(bare.port, join(dir, 'copy'));
-              if (n !== size) throw new Error(`bare pipe moved ${n} of ${size} bytes`);
-            },
-            async (dir) => {
-              if ((await stat(join(dir, 'copy'))).size !== size) throw new Error('bare pipe copy has the wrong size');
-            },
-          );
+          // Alternating which goes first, so neither always meets a warmer (or busier) disk.
+          for (let r = 0; r < repeats; r++) {
+            if (r % 2 === 0) {
+              p2Seconds += await p2Batch();
+              bareSeconds += await bareBatch();
+            } else {
+              bareSeconds += await bareBatch();
+              p2Seconds += await p2Batch();
+            }
+          }
+          const rss = await uploader.sampleStop();
           const bareRss = await bare.sampleStop();
           if (wrong > 0) throw new Error(`GET ${label}: ${wrong} downloads differ from the source (SHA-256)`);
           const rate = bytes / p2Seconds / MB;
