@@ -44,9 +44,10 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   private everReady = false;
   private available = false;
   private maintaining: Promise<void> | null = null;
+  private reassertDue = false;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly options: RedisStoreOptions) {
+  constructor(options: RedisStoreOptions) {
     super();
     this.instanceId = options.instanceId;
     this.timeout = options.commandTimeoutMs;
@@ -207,16 +208,18 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
    * retry drops that failed; purge instances that died.
    */
   private maintain(reconnected: boolean): Promise<void> {
-    if (this.maintaining !== null) {
-      // A reconnect during a round must still re-assert: chain one more round.
-      if (reconnected) this.maintaining = this.maintaining.then(() => this.maintainOnce(true));
-      return this.maintaining;
-    }
-    const round = this.maintainOnce(reconnected).finally(() => {
-      if (this.maintaining === round) this.maintaining = null;
+    // A reconnect during a round must still re-assert: it makes the loop run once more.
+    this.reassertDue ||= reconnected;
+    this.maintaining ??= (async () => {
+      do {
+        const force = this.reassertDue;
+        this.reassertDue = false;
+        await this.maintainOnce(force);
+      } while (this.reassertDue);
+    })().finally(() => {
+      this.maintaining = null;
     });
-    this.maintaining = round;
-    return round;
+    return this.maintaining;
   }
 
   private async maintainOnce(reconnected: boolean): Promise<void> {
