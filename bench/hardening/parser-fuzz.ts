@@ -4,6 +4,8 @@
  * million-input run (`node dist/bench/hardening/parser-fuzz.js [runs]`).
  */
 import fc from 'fast-check';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   encodeAdd,
   encodeList,
@@ -187,7 +189,7 @@ export function runParserFuzz(runsEach: number, seed?: number): FuzzFigures {
   };
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
 if (isMain) {
   const total = Number(process.argv[2] ?? 1_000_000);
   const f = runParserFuzz(Math.ceil(total / 3));

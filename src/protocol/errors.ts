@@ -47,7 +47,12 @@ export class ProtocolError extends Error {
   readonly status: StatusCode;
 
   constructor(code: ProtocolErrorCode, message: string) {
+    // A refused request is an answer, not a bug: no stack trace to capture, which would cost
+    // more than parsing the request did (garbage floods make thousands of these a second).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'ProtocolError';
     this.code = code;
     this.status = STATUS_OF[code];

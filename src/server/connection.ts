@@ -3,6 +3,7 @@ import { INDEX_METHODS, ProtocolError, RequestParser, type Request } from '../pr
 import { isPromise, type MaybePromise, type Store } from '../index/store.js';
 import { handleAdd, handleList, handleLookup, writeError, type Outcome, type ResponseSink } from './handlers.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { BulkLane, BulkWork } from './bulk-lane.js';
 import type { ServerLimits } from './options.js';
 import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
 
@@ -14,6 +15,7 @@ export interface ConnectionHooks {
   onLimit(event: LimitEvent): void;
   onClosed(conn: PeerConnection, event: DisconnectEvent): void;
   onError(error: Error): void;
+  bulkLane: BulkLane;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ConnectionHooks {
  * Requests are answered strictly in order; while an answer is pending or the peer's output
  * is backed up, the socket is paused, so a peer that doesn't read can't grow our memory.
  */
-export class PeerConnection implements ResponseSink {
+export class PeerConnection implements ResponseSink, BulkWork {
   readonly connectedAt = Date.now();
   /** The Host/Port this connection last announced. */
   host: string | undefined;
@@ -40,6 +42,8 @@ export class PeerConnection implements ResponseSink {
   private throttleTimer: NodeJS.Timeout | null = null;
   private lastThrottleReport = 0;
   private yielded = false;
+  /** Had more pipelined requests than one turn allows; served from the bulk lane until caught up. */
+  private bulk = false;
   private drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -100,7 +104,10 @@ export class PeerConnection implements ResponseSink {
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.parser.push(chunk, this.hooks.now());
-    this.pump();
+    // A connection with pipelined bulk work is served from the bulk lane only, so its next
+    // chunk doesn't get a turn ahead of interactive peers.
+    if (this.bulk) this.yieldTurn();
+    else this.pump();
   }
 
   /**
@@ -127,7 +134,8 @@ export class PeerConnection implements ResponseSink {
   }
 
   private pump(): void {
-    if (this.busy || this.socket.destroyed) return;
+    // While in the bulk lane, only the lane runs this connection.
+    if (this.busy || this.yielded || this.socket.destroyed) return;
     this.socket.cork();
     let answered = 0;
     try {
@@ -160,6 +168,8 @@ export class PeerConnection implements ResponseSink {
     } finally {
       this.socket.uncork();
     }
+    // Caught up: a peer that had bulk work and now sends little becomes interactive again.
+    if (answered <= 2) this.bulk = false;
     if (this.busy || this.socket.destroyed) return;
     if (this.ended) {
       this.finishAfterEnd();
@@ -189,16 +199,20 @@ export class PeerConnection implements ResponseSink {
     }, waitMs);
   }
 
+  /** Too much work for one turn: the rest waits in the bulk lane, behind nobody interactive. */
   private yieldTurn(): void {
+    this.bulk = true;
     if (this.yielded) return;
     this.yielded = true;
     this.socket.pause();
-    setImmediate(() => {
-      this.yielded = false;
-      if (this.socket.destroyed) return;
-      if (!this.busy) this.socket.resume();
-      this.pump();
-    });
+    this.hooks.bulkLane.enqueue(this);
+  }
+
+  runTurn(): void {
+    this.yielded = false;
+    if (this.socket.destroyed) return;
+    if (!this.busy && this.throttleTimer === null) this.socket.resume();
+    this.pump();
   }
 
   private dispatch(item: Request | ProtocolError): void {

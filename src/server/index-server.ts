@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { PeerConnection, type ConnectionHooks } from './connection.js';
+import { BulkLane } from './bulk-lane.js';
 import { DEFAULT_SERVER_LIMITS, type IndexServerOptions, type ServerLimits } from './options.js';
 import type { IndexServerEvents } from './events.js';
 import type { Store } from '../index/store.js';
@@ -45,6 +46,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
         this.emit('disconnect', e);
       },
       onError: (err) => this.emitError(err),
+      bulkLane: new BulkLane(this.limits.bulkBudgetMs, now),
     };
     // allowHalfOpen: a client may send its requests, shut down its side, and still read answers.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));

@@ -24,8 +24,10 @@ export interface ServerLimits extends ParserLimits {
   keepAliveMs: number;
   /** Bad requests in a row after which a connection is closed (garbage senders). 0 = never. */
   maxConsecutiveErrors: number;
-  /** Requests answered per turn of the event loop before yielding to other connections. */
+  /** Requests answered for one connection before it yields to the others (bulk lane). */
   maxRequestsPerTurn: number;
+  /** Milliseconds of bulk work (see bulk-lane.ts) per turn of the event loop. */
+  bulkBudgetMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
@@ -40,6 +42,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   keepAliveMs: 30_000,
   maxConsecutiveErrors: 16,
   maxRequestsPerTurn: 64,
+  bulkBudgetMs: 1,
 };
 
 export interface IndexServerOptions {

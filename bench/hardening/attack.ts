@@ -1,0 +1,123 @@
+/**
+ * Live attack: a well-behaved peer measures its LOOKUP latency against the index server
+ * (the built CLI, in its own process) first undisturbed, then while thousands of connections
+ * send garbage, partial requests and floods (bench/hardening/attacker.ts, another process).
+ * Prints p50/p99 with and without the attack and the server's RSS before, during and after.
+ * Usage: node dist/bench/hardening/attack.js [connections=3000] [seconds=8]
+ * Target (issue 5): p99 under attack < 2x baseline; RSS back within 10 % after the attack.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
+import type { BenchRow } from '../table.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const ATTACKER = fileURLToPath(new URL('./attacker.js', import.meta.url));
+
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [CLI, 'server', '--port', '0', '--host', '127.0.0.1', '--quiet', '--status-interval', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [\d.]+:(\d+)/.exec(out);
+      if (m !== null) {
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
+  });
+}
+
+/**
+ * A well-behaved peer: one LOOKUP at a time, the next 1 ms after each answer (well under the
+ * server's per-connection rate), for `ms`. Returns the sorted latencies in ms.
+ */
+async function measure(port: number, ms: number): Promise<number[]> {
+  const s: Socket = connect({ port, host: '127.0.0.1', noDelay: true });
+  await new Promise((r) => s.once('connect', r));
+  const me = { host: 'good.example', port: 5001 };
+  const request = encodeLookup(791, '', me);
+  const lat: number[] = [];
+  const end = performance.now() + ms;
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    let sent = 0;
+    let phase: 'add' | 'lookup' = 'add';
+    s.on('error', reject);
+    s.on('close', () => reject(new Error('the server closed the good peer\'s connection')));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (!buf.endsWith('5001\r\n\r\n')) return;
+      buf = '';
+      const now = performance.now();
+      if (phase === 'lookup') lat.push(now - sent);
+      phase = 'lookup';
+      if (now >= end) return resolve();
+      setTimeout(() => {
+        sent = performance.now();
+        s.write(request);
+      }, 1);
+    });
+    s.write(encodeAdd(791, 'Internet Protocol', me));
+  });
+  s.removeAllListeners('close');
+  s.destroy();
+  return lat.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+export async function run(opts: { connections?: number; seconds?: number } = {}): Promise<BenchRow[]> {
+  const connections = opts.connections ?? 3000;
+  const seconds = opts.seconds ?? 8;
+  const { child, port } = await startServer();
+  try {
+    await measure(port, 500); // warm-up
+    const rssBefore = rssMB(child.pid!);
+    const base = await measure(port, seconds * 1000);
+    const attacker = spawn(process.execPath, [ATTACKER, String(port), String(connections), String(seconds + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let attackOut = '';
+    attacker.stdout!.on('data', (d: Buffer) => (attackOut += d.toString()));
+    const attackDone = new Promise((r) => attacker.once('exit', r));
+    const under = await measure(port, seconds * 1000);
+    const rssDuring = rssMB(child.pid!);
+    await attackDone;
+    const after = await measure(port, 3000); // the server settles while a good peer keeps using it
+    const rssAfter = rssMB(child.pid!);
+    const attack = JSON.parse(attackOut.trim() || '{}') as { opened?: number; closedByServer?: number; bytesSent?: number };
+    const ratio = pct(under, 99) / pct(base, 99);
+    const rssRatio = rssAfter / rssBefore;
+    console.log(`attack: ${connections} connections for ${seconds} s; ${attack.opened ?? '?'} opened, ${attack.closedByServer ?? '?'} closed by the server, ${((attack.bytesSent ?? 0) / 2 ** 20).toFixed(0)} MiB sent`);
+    console.log(`good peer LOOKUPs: baseline ${base.length}, under attack ${under.length}, after ${after.length}`);
+    console.log(`p50 ${pct(base, 50).toFixed(3)} ms -> ${pct(under, 50).toFixed(3)} ms; p99 ${pct(base, 99).toFixed(3)} ms -> ${pct(under, 99).toFixed(3)} ms (x${ratio.toFixed(2)})`);
+    console.log(`server RSS: before ${rssBefore.toFixed(1)} MB, during ${rssDuring.toFixed(1)} MB, after ${rssAfter.toFixed(1)} MB (x${rssRatio.toFixed(2)})`);
+    return [
+      { figure: 'good peer LOOKUP p50 under attack', value: pct(under, 50), unit: 'ms', reference: pct(base, 50), referenceLabel: 'no attack', ratio: pct(under, 50) / pct(base, 50) },
+      { figure: 'good peer LOOKUP p99 under attack', value: pct(under, 99), unit: 'ms', reference: pct(base, 99), referenceLabel: 'no attack', ratio, target: '< 2x baseline', pass: ratio < 2 },
+      { figure: 'server RSS after attack', value: rssAfter, unit: 'MB', reference: rssBefore, referenceLabel: 'before', ratio: rssRatio, target: 'within 10 %', pass: rssRatio <= 1.1 },
+    ];
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]);
+if (isMain) {
+  const [connections, seconds] = process.argv.slice(2).map(Number);
+  const rows = await run({ ...(connections ? { connections } : {}), ...(seconds ? { seconds } : {}) });
+  const { formatTable } = await import('../table.js');
+  console.log(formatTable(rows));
+}
