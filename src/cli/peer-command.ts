@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { Peer } from '../peer/peer.js';
-import { hostPort, portNumber } from './parse.js';
+import { hostPort, integer, portNumber } from './parse.js';
+import { DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS } from '../peer/upload-server.js';
 import { MenuActions } from './menu-actions.js';
 import { runLineMenu } from './menu-lines.js';
 import { runInteractiveMenu } from './menu-interactive.js';
@@ -14,6 +15,9 @@ export interface PeerCommandOptions {
   server: PeerAddress;
   uploadPort: number;
   advertiseHost?: string;
+  uploadIdleTimeoutMs: number;
+  uploadTotalTimeoutMs: number;
+  maxUploads: number;
 }
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
@@ -29,6 +33,9 @@ export function registerPeerCommand(program: Command): void {
     .addOption(serverOption())
     .addOption(new Option('-u, --upload-port <port>', 'upload server port (0: the OS picks)').argParser(portNumber).default(0))
     .option('--advertise-host <host>', 'host name registered with the index (default: this machine\'s hostname)')
+    .addOption(new Option('--upload-idle-timeout-ms <n>', 'close a downloader that neither sends nor reads for this long').argParser(integer(1)).default(DEFAULT_UPLOAD_IDLE_TIMEOUT_MS))
+    .addOption(new Option('--upload-total-timeout-ms <n>', 'longest time one GET may take').argParser(integer(1)).default(DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS))
+    .addOption(new Option('--max-uploads <n>', 'downloads served at once; more connections are closed').argParser(integer(1)).default(DEFAULT_MAX_UPLOADS))
     .action(async (opts: PeerCommandOptions) => {
       const peer = await startOrExit(opts);
       const actions = new MenuActions(peer);
@@ -44,7 +51,10 @@ export function registerPeerCommand(program: Command): void {
 async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   let peer: Peer;
   try {
-    peer = await Peer.start({ dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, advertiseHost: opts.advertiseHost });
+    peer = await Peer.start({
+      dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, advertiseHost: opts.advertiseHost,
+      upload: { idleTimeoutMs: opts.uploadIdleTimeoutMs, totalTimeoutMs: opts.uploadTotalTimeoutMs, maxConnections: opts.maxUploads },
+    });
   } catch (err) {
     process.stderr.write(`p2pci peer: ${startError(err, opts)}\n`);
     process.exit(1);

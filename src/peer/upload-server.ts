@@ -39,6 +39,7 @@ export interface UploadServerEvents {
 
 export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_MAX_UPLOADS = 1024;
 
 /**
  * A peer's upload server (PROTOCOL.md §3): one GET per connection, answered with the file's
@@ -59,7 +60,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.os = options.os ?? osDescription();
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS;
     this.totalMs = options.totalTimeoutMs ?? DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS;
-    this.maxConnections = options.maxConnections ?? 1024;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_UPLOADS;
     // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
   }

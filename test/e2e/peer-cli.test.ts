@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCli, runCli, killAllClis, type RunningCli } from '../helpers/cli.js';
+import { connect, waitForClose } from '../helpers/net.js';
 import { peerFolder, sha256File, fixture } from '../helpers/peer-folders.js';
 
 const dirs: string[] = [];
@@ -17,8 +18,8 @@ async function startServer(port = 0): Promise<{ cli: RunningCli; port: number }>
   return { cli, port: Number(m[1]) };
 }
 
-async function startPeer(dir: string, serverPort: number, rfcCount: number): Promise<{ cli: RunningCli; port: number }> {
-  const cli = startCli(['peer', '--dir', dir, '--server', `127.0.0.1:${serverPort}`, '--advertise-host', '127.0.0.1']);
+async function startPeer(dir: string, serverPort: number, rfcCount: number, extra: string[] = []): Promise<{ cli: RunningCli; port: number }> {
+  const cli = startCli(['peer', '--dir', dir, '--server', `127.0.0.1:${serverPort}`, '--advertise-host', '127.0.0.1', ...extra]);
   const m = await cli.waitForLine(new RegExp(`^peer 127\\.0\\.0\\.1:(\\d+) sharing ${rfcCount} RFCs from `));
   return { cli, port: Number(m[1]) };
 }
@@ -118,4 +119,18 @@ test('one-shot commands: bad input and an unreachable server are one-line errors
   const noDir = await runCli(['peer', '--dir', '/nonexistent/p2pci', '--server', `127.0.0.1:${dead.port}`]);
   assert.equal(noDir.code, 1);
   assert.equal(noDir.stderr, 'p2pci peer: folder /nonexistent/p2pci does not exist\n');
+});
+
+test('--upload-idle-timeout-ms reaches the upload server: a silent downloader is closed', { timeout: 30_000 }, async () => {
+  const dir = await peerFolder('idle', [3]);
+  dirs.push(dir);
+  const server = await startServer();
+  const peer = await startPeer(dir, server.port, 1, ['--upload-idle-timeout-ms', '300']);
+  const s = await connect(peer.port);
+  const t0 = performance.now();
+  await waitForClose(s, 5000); // the default (30 s) would time this wait out
+  assert.ok(performance.now() - t0 >= 250);
+  peer.cli.write('5\n');
+  assert.equal((await peer.cli.exited).code, 0);
+  await server.cli.stop();
 });
