@@ -178,10 +178,13 @@ export async function run(opts: { quick: boolean } = { quick: false }): Promise<
       note: `${note}; clients split over the 2 servers; 2 cores shared by load, servers and Redis`,
     },
     { figure: `redis-server CPU at that rate, ${LABEL.redis1}`, value: 100 * redis1.redisCpu!, unit: '% of a core' },
-    {
-      figure: 'LOOKUP rate one Redis core would serve (extrapolated)', value: redis1.rate / redis1.redisCpu!, unit: 'req/s',
-      note: 'rate / redis-server CPU share: where Redis itself becomes the limit',
-    },
+    // INFO cpu counts in milliseconds: a very short run may see none, and extrapolates nothing.
+    ...(redis1.redisCpu! > 0
+      ? [{
+          figure: 'LOOKUP rate one Redis core would serve (extrapolated)', value: redis1.rate / redis1.redisCpu!, unit: 'req/s',
+          note: 'rate / redis-server CPU share: where Redis itself becomes the limit',
+        }]
+      : []),
     {
       figure: `LOOKUP latency p99, ${LABEL.redis1}`, value: percentile(redis1.latencies, 99), unit: 'ms',
       reference: percentile(memory.latencies, 99), referenceLabel: LABEL.memory,
