@@ -150,11 +150,12 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
 
   /** Streams the file named by the number alone; resolves with what was sent. */
   private async serve(socket: Socket, rfc: number): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
-    if (!(await this.folder.has(rfc))) {
+    // Opened only if the folder shares it as a regular file; gone in between is a 404 too.
+    const file = (await this.folder.has(rfc)) ? await open(this.folder.pathOf(rfc), 'r').catch(() => null) : null;
+    if (file === null) {
       this.sendError(socket, 404);
       return { rfc, status: 404, bytes: 0 };
     }
-    const file = await open(this.folder.pathOf(rfc), 'r');
     try {
       // Size and mtime from the open handle: the head describes exactly the bytes we stream.
       const st = await file.stat();
