@@ -15,6 +15,8 @@ export type StoreTuning = Partial<Omit<RedisStoreOptions, 'url'>>;
 export async function storeFromUrl(url: string, tuning: StoreTuning = {}): Promise<Store> {
   const value = url.trim();
   if (value === '' || value === 'memory' || value === 'memory:' || value === 'memory://') return new MemoryStore();
+  // "127.0.0.1:6379" or "localhost:6379" is a Redis address without its scheme.
+  if (!value.includes('://')) throw new Error(`--store: "${url}" is not a store URL; for Redis write redis://${value}`);
   let parsed: URL;
   try {
     parsed = new URL(value);
