@@ -13,7 +13,7 @@ function listAll(store: MemoryStore, batchSize?: number): RfcRecord[][] {
   return [...store.list(batchSize)];
 }
 
-test('add stores the record and echoes it; counts follow', () => {
+test('add stores the record and echoes it; counts follow', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   assert.deepEqual(s.counts(), { peers: 0, records: 0 });
   assert.deepEqual(s.add('c1', rec(123, 'thishost.example.org', 5678, 'A Proferred Official ICP')), rec(123, 'thishost.example.org', 5678, 'A Proferred Official ICP'));
@@ -22,7 +22,7 @@ test('add stores the record and echoes it; counts follow', () => {
   assert.equal(s.ownerRecordCount('c1'), 1);
 });
 
-test('adding the same (RFC, peer) twice keeps one record; a new title replaces the old', () => {
+test('adding the same (RFC, peer) twice keeps one record; a new title replaces the old', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   s.add('c1', rec(5));
   s.add('c1', rec(5));
@@ -34,7 +34,7 @@ test('adding the same (RFC, peer) twice keeps one record; a new title replaces t
   assert.deepEqual(s.counts(), { peers: 1, records: 1 });
 });
 
-test('lookup returns every holder of one RFC in the order they were added, and only that RFC', () => {
+test('lookup returns every holder of one RFC in the order they were added, and only that RFC', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   s.add('c1', rec(7, 'one', 1));
   s.add('c2', rec(8, 'two', 2));
@@ -46,7 +46,7 @@ test('lookup returns every holder of one RFC in the order they were added, and o
   assert.deepEqual(s.lookup(9), []);
 });
 
-test('list yields the whole index in batches of the requested size', () => {
+test('list yields the whole index in batches of the requested size', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   assert.deepEqual(listAll(s, 3), [], 'an empty index yields no batch');
   const added: RfcRecord[] = [];
@@ -58,7 +58,7 @@ test('list yields the whole index in batches of the requested size', () => {
   assert.equal(listAll(s).length, 1, 'default batch holds all 10');
 });
 
-test('dropOwner removes only that owner’s records and returns how many went', () => {
+test('dropOwner removes only that owner’s records and returns how many went', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   s.add('c1', rec(1, 'one', 1));
   s.add('c1', rec(2, 'one', 1));
@@ -75,7 +75,7 @@ test('dropOwner removes only that owner’s records and returns how many went', 
   assert.deepEqual(listAll(s).flat(), [rec(1, 'two', 2), rec(3, 'two', 2)]);
 });
 
-test('two owners giving the same Host/Port are independent (§5)', () => {
+test('two owners giving the same Host/Port are independent (§5)', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   s.add('conn-A', rec(42, 'same.example', 7000));
   s.add('conn-B', rec(42, 'same.example', 7000));
@@ -90,7 +90,7 @@ test('two owners giving the same Host/Port are independent (§5)', () => {
   assert.deepEqual(listAll(s), []);
 });
 
-test('one owner announcing two Host/Ports is two peers; its drop removes both', () => {
+test('one owner announcing two Host/Ports is two peers; its drop removes both', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   s.add('c1', rec(1, 'h', 1));
   s.add('c1', rec(1, 'h', 2));
@@ -101,7 +101,7 @@ test('one owner announcing two Host/Ports is two peers; its drop removes both', 
   assert.deepEqual(s.counts(), { peers: 0, records: 0 });
 });
 
-test('counts stay exact through many adds, duplicates and drops', () => {
+test('counts stay exact through many adds, duplicates and drops', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   const owners = 20;
   for (let o = 0; o < owners; o++) for (let r = 0; r < 50; r++) s.add(`c${o}`, rec((o * 7 + r) % 60, `h${o}`, 2000 + o));
@@ -119,7 +119,7 @@ test('counts stay exact through many adds, duplicates and drops', () => {
   assert.equal(fromLookups, left);
 });
 
-test('a LIST in progress survives adds and drops between its batches', () => {
+test('a LIST in progress survives adds and drops between its batches', { timeout: 10_000 }, () => {
   const s = new MemoryStore();
   for (let i = 0; i < 10; i++) s.add('c1', rec(i));
   const it = s.list(4)[Symbol.iterator]();
@@ -132,7 +132,7 @@ test('a LIST in progress survives adds and drops between its batches', () => {
   assert.ok(rest.every((r) => r.host === 'late'), 'dropped records are not listed after their drop');
 });
 
-test('close empties the index', async () => {
+test('close empties the index', { timeout: 10_000 }, async () => {
   const s = new MemoryStore();
   s.add('c1', rec(1));
   await s.close();

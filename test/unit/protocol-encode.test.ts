@@ -57,14 +57,14 @@ const LOOKUP_BYTES =
 const LIST_BYTES = 'LIST ALL P2P-CI/1.0\r\nHost: thishost.example.org\r\nPort: 5678\r\n\r\n';
 const GET_BYTES = 'GET RFC 1234 P2P-CI/1.0\r\nHost: somehost.example.org\r\nOS: Linux 6.1\r\n\r\n';
 
-test('§2 ADD request: exact bytes and parsed back', () => {
+test('§2 ADD request: exact bytes and parsed back', { timeout: 10_000 }, () => {
   assert.equal(encodeAdd(123, 'A Proferred Official ICP', me), ADD_BYTES);
   assert.deepEqual(parseRequests(ADD_BYTES), [
     { method: 'ADD', rfc: 123, host: 'thishost.example.org', port: 5678, title: 'A Proferred Official ICP', completion: 'all-headers', size: ADD_BYTES.length - 2 },
   ]);
 });
 
-test('§2 LOOKUP request: exact bytes and parsed back', () => {
+test('§2 LOOKUP request: exact bytes and parsed back', { timeout: 10_000 }, () => {
   assert.equal(encodeLookup(3457, 'Requirements for IPsec Remote Access Scenarios', me), LOOKUP_BYTES);
   const [r] = parseRequests(LOOKUP_BYTES) as Request[];
   assert.deepEqual(
@@ -73,7 +73,7 @@ test('§2 LOOKUP request: exact bytes and parsed back', () => {
   );
 });
 
-test('§2 LIST request: exact bytes and parsed back', () => {
+test('§2 LIST request: exact bytes and parsed back', { timeout: 10_000 }, () => {
   assert.equal(encodeList(me), LIST_BYTES);
   const results = parseRequests(LIST_BYTES);
   assert.equal(results.length, 1);
@@ -81,7 +81,7 @@ test('§2 LIST request: exact bytes and parsed back', () => {
   assert.deepEqual({ method: r.method, rfc: r.rfc, host: r.host, port: r.port, title: r.title }, { method: 'LIST', rfc: null, host: me.host, port: me.port, title: undefined });
 });
 
-test('§3 GET request: exact bytes and parsed back by the peer parser only', () => {
+test('§3 GET request: exact bytes and parsed back by the peer parser only', { timeout: 10_000 }, () => {
   assert.equal(encodeGet(1234, 'somehost.example.org', 'Linux 6.1'), GET_BYTES);
   const [r] = parseRequests(GET_BYTES, PEER_METHODS) as Request[];
   assert.deepEqual({ method: r!.method, rfc: r!.rfc, host: r!.host, os: r!.os }, { method: 'GET', rfc: 1234, host: 'somehost.example.org', os: 'Linux 6.1' });
@@ -92,7 +92,7 @@ test('§3 GET request: exact bytes and parsed back by the peer parser only', () 
   assert.equal(e.status, 400);
 });
 
-test('§2 response with records: exact bytes and parsed back', () => {
+test('§2 response with records: exact bytes and parsed back', { timeout: 10_000 }, () => {
   const records = [
     { rfc: 123, title: 'A Proferred Official ICP', host: 'thishost.example.org', port: 5678 },
     { rfc: 123, title: 'A Proferred Official ICP', host: 'otherhost.example.org', port: 6001 },
@@ -105,7 +105,7 @@ test('§2 response with records: exact bytes and parsed back', () => {
   assert.deepEqual(parseResponses(bytes, ['LOOKUP']), [{ status: 200, phrase: 'OK', records }]);
 });
 
-test('§2 ADD answer echoes its one record; empty LIST answer has no records', () => {
+test('§2 ADD answer echoes its one record; empty LIST answer has no records', { timeout: 10_000 }, () => {
   const rec = { rfc: 123, title: 'A Proferred Official ICP', host: 'thishost.example.org', port: 5678 };
   const add = 'P2P-CI/1.0 200 OK\r\n\r\nRFC 123 A Proferred Official ICP thishost.example.org 5678\r\n\r\n';
   assert.equal(encodeIndexResponse(200, [rec]), add);
@@ -115,7 +115,7 @@ test('§2 ADD answer echoes its one record; empty LIST answer has no records', (
   assert.deepEqual(parseResponses(empty, ['LIST']), [{ status: 200, phrase: 'OK', records: [] }]);
 });
 
-test('§2/§4 error responses: status line, empty line, no records — each code with its phrase', () => {
+test('§2/§4 error responses: status line, empty line, no records — each code with its phrase', { timeout: 10_000 }, () => {
   const cases = [
     [400, 'P2P-CI/1.0 400 Bad Request\r\n\r\n\r\n'],
     [404, 'P2P-CI/1.0 404 Not Found\r\n\r\n\r\n'],
@@ -130,7 +130,7 @@ test('§2/§4 error responses: status line, empty line, no records — each code
   }
 });
 
-test('error codes map to 400 or 505 in one place', () => {
+test('error codes map to 400 or 505 in one place', { timeout: 10_000 }, () => {
   assert.equal(statusOf('VERSION_NOT_SUPPORTED'), 505);
   for (const code of ['MALFORMED_REQUEST_LINE', 'UNKNOWN_METHOD', 'BAD_RFC_NUMBER', 'MISSING_HEADER', 'BAD_PORT', 'LINE_TOO_LONG', 'TOO_MANY_HEADERS', 'REQUEST_TOO_LARGE', 'TITLE_TOO_LONG'] as const) {
     assert.equal(statusOf(code), 400, code);
@@ -138,7 +138,7 @@ test('error codes map to 400 or 505 in one place', () => {
   }
 });
 
-test('record line: title with spaces, runs of blanks, empty title, bad lines', () => {
+test('record line: title with spaces, runs of blanks, empty title, bad lines', { timeout: 10_000 }, () => {
   const r = { rfc: 791, title: 'Internet  Protocol', host: 'h.example', port: 65535 };
   assert.equal(formatRecordLine(r), 'RFC 791 Internet  Protocol h.example 65535');
   assert.deepEqual(parseRecordLine('RFC 791 Internet  Protocol h.example 65535'), r);
@@ -151,7 +151,7 @@ test('record line: title with spaces, runs of blanks, empty title, bad lines', (
   assert.equal(parseRecordLine('RFC 5'), null);
 });
 
-test('§3 GET response head: exact bytes, and read back with the body start', () => {
+test('§3 GET response head: exact bytes, and read back with the body start', { timeout: 10_000 }, () => {
   const head = 'P2P-CI/1.0 200 OK\r\nDate: Wed, 12 Feb 2009 15:12:05 GMT\r\nOS: Linux 6.1\r\nLast-Modified: Thu, 21 Jan 2001 09:23:46 GMT\r\nContent-Length: 12345\r\nContent-Type: text/plain\r\n\r\n';
   const fields = {
     status: 200 as const,
@@ -170,7 +170,7 @@ test('§3 GET response head: exact bytes, and read back with the body start', ()
   assert.equal(got.headTail.toString('latin1'), '\r\n');
 });
 
-test('§3 GET error head: status line, Date and OS, empty line, nothing else', () => {
+test('§3 GET error head: status line, Date and OS, empty line, nothing else', { timeout: 10_000 }, () => {
   const fields = { status: 404 as const, phrase: 'Not Found', date: 'Wed, 12 Feb 2009 15:12:05 GMT', os: 'Linux 6.1', contentLength: 9, contentType: 'text/plain' };
   const bytes = 'P2P-CI/1.0 404 Not Found\r\nDate: Wed, 12 Feb 2009 15:12:05 GMT\r\nOS: Linux 6.1\r\n\r\n';
   assert.equal(encodeGetResponseHead(fields), bytes);
@@ -180,7 +180,7 @@ test('§3 GET error head: status line, Date and OS, empty line, nothing else', (
   assert.equal(got.bodyStart.length, 0);
 });
 
-test('HTTP dates are RFC 7231 IMF-fixdate in GMT', () => {
+test('HTTP dates are RFC 7231 IMF-fixdate in GMT', { timeout: 10_000 }, () => {
   // (PROTOCOL.md's example says "Wed, 12 Feb 2009", but 12 Feb 2009 was a Thursday.)
   assert.equal(httpDate(new Date(Date.UTC(2009, 1, 12, 15, 12, 5))), 'Thu, 12 Feb 2009 15:12:05 GMT');
   assert.equal(httpDate(new Date(Date.UTC(2001, 0, 1, 0, 0, 0))), 'Mon, 01 Jan 2001 00:00:00 GMT');

@@ -39,7 +39,7 @@ function inPieces(bytes: Buffer, size: number): Buffer[] {
 const DATE = 'Thu, 12 Feb 2009 15:12:05 GMT';
 const MOD = 'Thu, 21 Jan 2001 09:23:46 GMT';
 
-test('spec-exact answer with a real RFC file: the body comes back byte for byte, whatever the chunking', async () => {
+test('spec-exact answer with a real RFC file: the body comes back byte for byte, whatever the chunking', { timeout: 10_000 }, async () => {
   const file = await fixture(1);
   const head = `P2P-CI/1.0 200 OK\r\nDate: ${DATE}\r\nOS: Linux 6.1\r\nLast-Modified: ${MOD}\r\nContent-Length: ${file.length}\r\nContent-Type: text/plain\r\n\r\n`;
   const bytes = Buffer.concat([Buffer.from(head, 'latin1'), file]);
@@ -49,7 +49,7 @@ test('spec-exact answer with a real RFC file: the body comes back byte for byte,
   }
 });
 
-test('§6 LF-only head lines', async () => {
+test('§6 LF-only head lines', { timeout: 10_000 }, async () => {
   const file = await fixture(10);
   const head = `P2P-CI/1.0 200 OK\nDate: ${DATE}\nOS: Linux\nContent-Length: ${file.length}\nContent-Type: text/plain\n\n`;
   const { result } = readHead([Buffer.concat([Buffer.from(head), file])]);
@@ -58,7 +58,7 @@ test('§6 LF-only head lines', async () => {
   assert.ok(result.bodyStart.equals(file));
 });
 
-test('§6 no empty line after the headers: the body starts at the first non-header line', async () => {
+test('§6 no empty line after the headers: the body starts at the first non-header line', { timeout: 10_000 }, async () => {
   const file = await fixture(10); // starts with a text line
   assert.equal(file.subarray(0, 7).toString(), 'Network');
   const head = `P2P-CI/1.0 200 OK\r\nDate: ${DATE}\r\nContent-Length: ${file.length}\r\nContent-Type: text/plain\r\n`;
@@ -66,7 +66,7 @@ test('§6 no empty line after the headers: the body starts at the first non-head
   assert.ok(Buffer.isBuffer(got) && got.equals(file));
 });
 
-test('§6 no empty line, and the file itself begins with empty lines: they are put back', async () => {
+test('§6 no empty line, and the file itself begins with empty lines: they are put back', { timeout: 10_000 }, async () => {
   const file = await fixture(93); // begins with six CRLF lines
   assert.equal(file.subarray(0, 4).toString(), '\r\n\r\n');
   const head = `P2P-CI/1.0 200 OK\r\nDate: ${DATE}\r\nContent-Length: ${file.length}\r\n`;
@@ -77,14 +77,14 @@ test('§6 no empty line, and the file itself begins with empty lines: they are p
   assert.ok(Buffer.isBuffer(withSeparator) && withSeparator.equals(file));
 });
 
-test('§6 misspelt header names: Data for Date, odd case and spacing', () => {
+test('§6 misspelt header names: Data for Date, odd case and spacing', { timeout: 10_000 }, () => {
   const { result } = readHead([Buffer.from(`p2p-ci/1.0 200 OK\r\nData: ${DATE}\r\nlast-modified :  ${MOD}\r\nCONTENT-LENGTH:\t4\r\nos: BSD\r\n\r\nbody`)]);
   assert.ok(!(result instanceof ProtocolError));
   assert.deepEqual(result.head, { status: 200, phrase: 'OK', date: DATE, lastModified: MOD, contentLength: 4, os: 'BSD' });
   assert.equal(result.bodyStart.toString(), 'body');
 });
 
-test('§6 the body is the last Content-Length bytes received', () => {
+test('§6 the body is the last Content-Length bytes received', { timeout: 10_000 }, () => {
   // Extra bytes in front (e.g. a stray empty line the uploader added) are trimmed.
   const got = download([Buffer.from('P2P-CI/1.0 200 OK\r\nContent-Length: 5\r\n\r\n\r\n\r\nhello')]);
   assert.ok(Buffer.isBuffer(got));
@@ -92,7 +92,7 @@ test('§6 the body is the last Content-Length bytes received', () => {
   assert.deepEqual(resolveBody(12, 5, Buffer.alloc(0)), { ok: true, trimPrefix: 7, prepend: Buffer.alloc(0) });
 });
 
-test('§6 fewer bytes than Content-Length is a failed transfer', async () => {
+test('§6 fewer bytes than Content-Length is a failed transfer', { timeout: 10_000 }, async () => {
   const file = await fixture(10);
   const head = `P2P-CI/1.0 200 OK\r\nContent-Length: ${file.length}\r\n\r\n`;
   const got = download([Buffer.from(head), file.subarray(0, file.length - 1)]);
@@ -105,7 +105,7 @@ test('§6 fewer bytes than Content-Length is a failed transfer', async () => {
   assert.deepEqual(resolveBody(8, 10, Buffer.from('\r\n')), { ok: true, trimPrefix: 0, prepend: Buffer.from('\r\n') });
 });
 
-test('error answers: no body, with or without the empty line', () => {
+test('error answers: no body, with or without the empty line', { timeout: 10_000 }, () => {
   const { result } = readHead([Buffer.from(`P2P-CI/1.0 404 Not Found\r\nDate: ${DATE}\r\nOS: Linux\r\n\r\n`)]);
   assert.ok(!(result instanceof ProtocolError));
   assert.deepEqual(result.head, { status: 404, phrase: 'Not Found', date: DATE, os: 'Linux' });
@@ -116,7 +116,7 @@ test('error answers: no body, with or without the empty line', () => {
   assert.equal(noBlank.head.date, DATE);
 });
 
-test('bad heads are coded errors: not a status line, no or bad Content-Length, too large, cut short', () => {
+test('bad heads are coded errors: not a status line, no or bad Content-Length, too large, cut short', { timeout: 10_000 }, () => {
   const code = (chunks: string[], max?: number) => {
     const { result } = readHead(chunks.map((c) => Buffer.from(c)), max);
     return result instanceof ProtocolError ? result.code : 'no error';

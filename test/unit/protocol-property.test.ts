@@ -190,7 +190,7 @@ test('property: mutated valid requests, with idle expiries between chunks, never
   );
 });
 
-test('the dialect encoder behind the properties writes what it claims (fixture)', () => {
+test('the dialect encoder behind the properties writes what it claims (fixture)', { timeout: 10_000 }, () => {
   // The dialect encoder really puts the title on the wire, so the round-trip check has teeth.
   const r: Valid = { method: 'ADD', rfc: 7, host: 'h', port: 9, title: ' spaced  title ' };
   const d: Dialect = { lf: true, caseFlips: Array(16).fill(true), gaps: Array(8).fill('\t '), post: true, order: [2, 1, 0], unknown: 'X: y', blankLine: false };

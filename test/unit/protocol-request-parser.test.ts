@@ -47,12 +47,12 @@ function expectError(results: Result[], code: ProtocolErrorCode, status = 400): 
   assert.deepEqual(brief(results[0]), { error: code, status });
 }
 
-test('§6 lines ending in LF alone', () => {
+test('§6 lines ending in LF alone', { timeout: 10_000 }, () => {
   const out = feed(['ADD RFC 123 P2P-CI/1.0\nHost: h.example\nPort: 5678\nTitle: A Proferred Official ICP\n\n']);
   assert.deepEqual(out.map(brief), [{ ...ADD, completion: 'all-headers' }]);
 });
 
-test('§6 method, keyword, version and header names in any letter case', () => {
+test('§6 method, keyword, version and header names in any letter case', { timeout: 10_000 }, () => {
   const out = feed(['aDd rfc 123 p2p-ci/1.0\r\nhOST: h.example\r\nPORT: 5678\r\ntItLe: A Proferred Official ICP\r\n\r\nlist All P2P-ci/1.0\r\nhost: h.example\r\nport: 5678\r\n\r\n']);
   assert.deepEqual(out.map(brief), [
     { ...ADD, completion: 'all-headers' },
@@ -60,18 +60,18 @@ test('§6 method, keyword, version and header names in any letter case', () => {
   ]);
 });
 
-test('§6 runs of spaces or tabs between words, leading/trailing blanks on values', () => {
+test('§6 runs of spaces or tabs between words, leading/trailing blanks on values', { timeout: 10_000 }, () => {
   const out = feed(['  ADD \t RFC\t\t123    P2P-CI/1.0 \t\r\nHost:\t  h.example  \r\nPort :   5678\t\r\nTitle:   A Proferred  Official ICP \t\r\n\r\n']);
   // The title keeps its inner spacing; only the ends are trimmed.
   assert.deepEqual(out.map(brief), [{ ...ADD, title: 'A Proferred  Official ICP', completion: 'all-headers' }]);
 });
 
-test('§6 a header named Post is read as Port', () => {
+test('§6 a header named Post is read as Port', { timeout: 10_000 }, () => {
   const out = feed(['LIST ALL P2P-CI/1.0\r\nHost: h.example\r\nPost: 5678\r\n\r\n']);
   assert.deepEqual(out.map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('§6 a request is complete as soon as every header of its method has arrived (no empty line)', () => {
+test('§6 a request is complete as soon as every header of its method has arrived (no empty line)', { timeout: 10_000 }, () => {
   const p = parser();
   assert.deepEqual(feed(['ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n'], p), []);
   assert.deepEqual(feed(['Title: A Proferred Official ICP\r\n'], p).map(brief), [{ ...ADD, completion: 'all-headers' }]);
@@ -82,12 +82,12 @@ test('§6 a request is complete as soon as every header of its method has arrive
   assert.deepEqual(feed(['Title: x\r\n'], p).map(brief), [{ method: 'LOOKUP', rfc: 7, host: 'h.example', port: 5678, title: 'x', completion: 'all-headers' }]);
 });
 
-test('§6 a request is complete at its empty line even with headers missing', () => {
+test('§6 a request is complete at its empty line even with headers missing', { timeout: 10_000 }, () => {
   const out = feed(['LOOKUP RFC 9 P2P-CI/1.0\r\nHost: h.example\r\n\r\n']);
   assert.deepEqual(out.map(brief), [{ method: 'LOOKUP', rfc: 9, host: 'h.example', completion: 'blank-line' }]);
 });
 
-test('§6 header and empty lines after a request completed by its headers are skipped as strays', () => {
+test('§6 header and empty lines after a request completed by its headers are skipped as strays', { timeout: 10_000 }, () => {
   const out = feed([
     'ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n',
     'X-Later: belongs to the ADD\r\nTitle: again\r\n\r\n\r\n\n',
@@ -99,7 +99,7 @@ test('§6 header and empty lines after a request completed by its headers are sk
   ]);
 });
 
-test('§6 a partial request is processed after an idle gap (time injected)', () => {
+test('§6 a partial request is processed after an idle gap (time injected)', { timeout: 10_000 }, () => {
   const p = parser({}, 250);
   p.push(Buffer.from('LOOKUP RFC 42 P2P-CI/1.0\nHost: h.example\n'), 1000);
   assert.equal(p.next(), null);
@@ -117,7 +117,7 @@ test('§6 a partial request is processed after an idle gap (time injected)', () 
   assert.deepEqual(feed([listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('§6 idle completion takes an unterminated last header line, and the next request is not swallowed', () => {
+test('§6 idle completion takes an unterminated last header line, and the next request is not swallowed', { timeout: 10_000 }, () => {
   // Clients that join their lines with CRLF and send no final line end at all.
   const p = parser({}, 100);
   p.push(Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP'), 0);
@@ -132,7 +132,7 @@ test('§6 idle completion takes an unterminated last header line, and the next r
   assert.equal(p.inRequest, false, 'nothing left over to glue to the next request');
 });
 
-test('§6 idle completion of an ADD without Port is a coded 400, not a request', () => {
+test('§6 idle completion of an ADD without Port is a coded 400, not a request', { timeout: 10_000 }, () => {
   const p = parser({}, 100);
   p.push(Buffer.from('ADD RFC 1 P2P-CI/1.0\r\nHost: h.example\r\n'), 0);
   assert.equal(p.next(), null);
@@ -142,7 +142,7 @@ test('§6 idle completion of an ADD without Port is a coded 400, not a request',
   assert.equal(r.status, 400);
 });
 
-test('§6 no idle completion while only part of a request line has arrived', () => {
+test('§6 no idle completion while only part of a request line has arrived', { timeout: 10_000 }, () => {
   const p = parser({}, 100);
   p.push(Buffer.from('LIST ALL P2P'), 0);
   assert.equal(p.next(), null);
@@ -153,7 +153,7 @@ test('§6 no idle completion while only part of a request line has arrived', () 
   assert.deepEqual(drain(p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('end of input completes the last request, unterminated last line included', () => {
+test('end of input completes the last request, unterminated last line included', { timeout: 10_000 }, () => {
   const p = parser();
   p.push(Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP'), 0);
   assert.equal(p.next(), null);
@@ -165,7 +165,7 @@ test('end of input completes the last request, unterminated last line included',
   assert.deepEqual(brief(q.expire(0, true) ?? undefined), { method: 'LIST', rfc: null, host: 'h.example', completion: 'end-of-input' });
 });
 
-test('end of input with complete lines still unread hands out every request in order', () => {
+test('end of input with complete lines still unread hands out every request in order', { timeout: 10_000 }, () => {
   // A server that has not pulled everything yet when the peer half-closes must not glue the
   // unread lines into one "partial line".
   const p = parser();
@@ -179,7 +179,7 @@ test('end of input with complete lines still unread hands out every request in o
   ]);
 });
 
-test('§6 several requests in one chunk come out in order', () => {
+test('§6 several requests in one chunk come out in order', { timeout: 10_000 }, () => {
   const add = 'ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n';
   const lookup = 'LOOKUP RFC 123 P2P-CI/1.0\nHost: h.example\nPort: 5678\nTitle: x\n';
   const out = feed([add + lookup + listBytes]);
@@ -190,7 +190,7 @@ test('§6 several requests in one chunk come out in order', () => {
   ]);
 });
 
-test('§6 one request over many chunks (one byte at a time) comes out once, at its last header', () => {
+test('§6 one request over many chunks (one byte at a time) comes out once, at its last header', { timeout: 10_000 }, () => {
   const bytes = Buffer.from('ADD RFC 123 P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n');
   const p = parser();
   const lastHeaderEnd = bytes.indexOf('\r\n\r\n') + 2;
@@ -202,22 +202,22 @@ test('§6 one request over many chunks (one byte at a time) comes out once, at i
   }
 });
 
-test('§6 CR and LF of one line ending split across chunks', () => {
+test('§6 CR and LF of one line ending split across chunks', { timeout: 10_000 }, () => {
   const out = feed(['LIST ALL P2P-CI/1.0\r', '\nHost: h.example\r', '\nPort: 5678\r', '\n\r', '\n']);
   assert.deepEqual(out.map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('§6 unknown headers are ignored', () => {
+test('§6 unknown headers are ignored', { timeout: 10_000 }, () => {
   const out = feed(['ADD RFC 123 P2P-CI/1.0\r\nX-Client: mine 2.0\r\nHost: h.example\r\nAccept: */*\r\nPort: 5678\r\nTitle: A Proferred Official ICP\r\n\r\n']);
   assert.deepEqual(out.map(brief), [{ ...ADD, completion: 'all-headers' }]);
 });
 
-test('an empty Title is allowed on ADD', () => {
+test('an empty Title is allowed on ADD', { timeout: 10_000 }, () => {
   const out = feed(['ADD RFC 5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle:\r\n\r\n']);
   assert.deepEqual(out.map(brief), [{ method: 'ADD', rfc: 5, host: 'h', port: 1, title: '', completion: 'all-headers' }]);
 });
 
-test('a request line arriving before a request is complete ends that request', () => {
+test('a request line arriving before a request is complete ends that request', { timeout: 10_000 }, () => {
   const out = feed(['LOOKUP RFC 1 P2P-CI/1.0\r\nHost: h.example\r\n' + listBytes]);
   assert.deepEqual(out.map(brief), [
     { method: 'LOOKUP', rfc: 1, host: 'h.example', completion: 'next-request' },
@@ -254,7 +254,7 @@ const badRequests: Array<[string, string, ProtocolErrorCode, number]> = [
 ];
 
 for (const [name, bytes, code, status] of badRequests) {
-  test(`bad input: ${name} → ${status} ${code}, then the next request parses`, () => {
+  test(`bad input: ${name} → ${status} ${code}, then the next request parses`, { timeout: 10_000 }, () => {
     const out = feed([bytes, listBytes]);
     expectError(out, code, status);
     assert.deepEqual(out.slice(1).map(brief), [{ ...LIST, completion: 'all-headers' }], 'exactly one error, then the LIST');
@@ -263,7 +263,7 @@ for (const [name, bytes, code, status] of badRequests) {
 
 // ---- limits: a coded error, buffers stay bounded, the parser keeps working ----
 
-test('limit: an over-long line is LINE_TOO_LONG, its bytes are not buffered, the parser recovers', () => {
+test('limit: an over-long line is LINE_TOO_LONG, its bytes are not buffered, the parser recovers', { timeout: 10_000 }, () => {
   const p = parser({ maxLineBytes: 64 });
   const out = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: '], p);
   assert.deepEqual(out, []);
@@ -277,13 +277,13 @@ test('limit: an over-long line is LINE_TOO_LONG, its bytes are not buffered, the
   assert.deepEqual(feed(['\r\n\r\n' + listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('limit: an over-long line arriving whole is LINE_TOO_LONG too', () => {
+test('limit: an over-long line arriving whole is LINE_TOO_LONG too', { timeout: 10_000 }, () => {
   const p = parser({ maxLineBytes: 32 });
   const out = feed(['LOOKUP RFC 1 P2P-CI/1.0\r\nHost: ' + 'h'.repeat(40) + '\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
   assert.deepEqual(out.map(brief), [{ error: 'LINE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
 });
 
-test('limit: too many header lines is TOO_MANY_HEADERS, the parser recovers', () => {
+test('limit: too many header lines is TOO_MANY_HEADERS, the parser recovers', { timeout: 10_000 }, () => {
   const p = parser({ maxHeaders: 4 });
   const extra = 'X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nX-E: 5\r\n';
   const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + extra + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
@@ -293,14 +293,14 @@ test('limit: too many header lines is TOO_MANY_HEADERS, the parser recovers', ()
   assert.deepEqual(feed(['LIST ALL P2P-CI/1.0\r\nX-A: 1\r\nX-B: 2\r\nHost: h.example\r\nPort: 5678\r\n\r\n'], q).map(brief), [{ ...LIST, completion: 'all-headers' }]);
 });
 
-test('limit: a request larger than maxRequestBytes is REQUEST_TOO_LARGE, the parser recovers', () => {
+test('limit: a request larger than maxRequestBytes is REQUEST_TOO_LARGE, the parser recovers', { timeout: 10_000 }, () => {
   const p = parser({ maxRequestBytes: 120, maxLineBytes: 100, maxHeaders: 100 });
   const filler = Array.from({ length: 10 }, (_, i) => `X-Filler-${i}: ${'y'.repeat(20)}\r\n`).join('');
   const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + filler + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
   assert.deepEqual(out.map(brief), [{ error: 'REQUEST_TOO_LARGE', status: 400 }, { ...LIST, completion: 'all-headers' }]);
 });
 
-test('limit: a title longer than maxTitleLength is TITLE_TOO_LONG, the parser recovers', () => {
+test('limit: a title longer than maxTitleLength is TITLE_TOO_LONG, the parser recovers', { timeout: 10_000 }, () => {
   const p = parser({ maxTitleLength: 10 });
   const ok = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: ' + 't'.repeat(10) + '\r\n\r\n'], p);
   assert.equal((ok[0] as Request).title, 't'.repeat(10));
@@ -308,7 +308,7 @@ test('limit: a title longer than maxTitleLength is TITLE_TOO_LONG, the parser re
   assert.deepEqual(out.map(brief), [{ error: 'TITLE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
 });
 
-test('a header line before any request line is refused, not skipped', () => {
+test('a header line before any request line is refused, not skipped', { timeout: 10_000 }, () => {
   // Strays are skipped only after a request; on a fresh connection they are garbage.
   const out = feed(['Host: h\r\n' + listBytes]);
   assert.equal(out.length, 2);

@@ -36,7 +36,7 @@ const line2 = 'RFC 123 A Proferred Official ICP otherhost.example.org 6001';
 const ok = (records: typeof r1[]) => ({ status: 200, phrase: 'OK', records });
 const notFound = { status: 404, phrase: 'Not Found', records: [] };
 
-test('pipelined spec-exact responses in one chunk: ADD, LOOKUP 404, LIST, LOOKUP', () => {
+test('pipelined spec-exact responses in one chunk: ADD, LOOKUP 404, LIST, LOOKUP', { timeout: 10_000 }, () => {
   const p = reader(['ADD', 'LOOKUP', 'LIST', 'LOOKUP']);
   const bytes =
     `P2P-CI/1.0 200 OK\r\n\r\n${line1}\r\n\r\n` +
@@ -47,25 +47,25 @@ test('pipelined spec-exact responses in one chunk: ADD, LOOKUP 404, LIST, LOOKUP
   assert.equal(p.pending, 0);
 });
 
-test('the same responses dribbled one byte at a time give the same result', () => {
+test('the same responses dribbled one byte at a time give the same result', { timeout: 10_000 }, () => {
   const p = reader(['ADD', 'LOOKUP', 'LIST']);
   const bytes = `P2P-CI/1.0 200 OK\r\n\r\n${line1}\r\n\r\nP2P-CI/1.0 404 Not Found\r\n\r\n\r\nP2P-CI/1.0 200 OK\r\n\r\n${line1}\r\n${line2}\r\n\r\n`;
   assert.deepEqual(feed(p, bytes.split('')), [ok([r1]), notFound, ok([r1, r2])]);
 });
 
-test('§6 LF-only lines', () => {
+test('§6 LF-only lines', { timeout: 10_000 }, () => {
   const p = reader(['LOOKUP', 'ADD']);
   const out = feed(p, [`P2P-CI/1.0 200 OK\n\n${line1}\n${line2}\n\nP2P-CI/1.0 200 OK\n\n${line2}\n\n`]);
   assert.deepEqual(out, [ok([r1, r2]), ok([r2])]);
 });
 
-test('§6 ADD answer without any empty line is complete at its record line', () => {
+test('§6 ADD answer without any empty line is complete at its record line', { timeout: 10_000 }, () => {
   const p = reader(['ADD']);
   assert.deepEqual(feed(p, ['P2P-CI/1.0 200 OK\n']), []);
   assert.deepEqual(feed(p, [`${line1}\n`]), [ok([r1])]);
 });
 
-test('§6 LOOKUP/LIST answers without empty lines end at the next status line', () => {
+test('§6 LOOKUP/LIST answers without empty lines end at the next status line', { timeout: 10_000 }, () => {
   const p = reader(['LIST', 'LOOKUP', 'LIST']);
   const out = feed(p, [`P2P-CI/1.0 200 OK\n${line1}\n${line2}\nP2P-CI/1.0 404 Not Found\nP2P-CI/1.0 200 OK\n${line2}\n`]);
   assert.deepEqual(out, [ok([r1, r2]), notFound], 'the last one waits: more records may come');
@@ -78,7 +78,7 @@ test('§6 LOOKUP/LIST answers without empty lines end at the next status line', 
   assert.equal(p.idleDeadline(), null);
 });
 
-test('§6 a LIST answer without its final empty line completes after silence (time injected)', () => {
+test('§6 a LIST answer without its final empty line completes after silence (time injected)', { timeout: 10_000 }, () => {
   const p = reader(['LIST'], 250);
   assert.deepEqual(feed(p, [`P2P-CI/1.0 200 OK\r\n\r\n${line1}\r\n`], 1000), []);
   assert.equal(p.idleDeadline(), 1250);
@@ -88,19 +88,19 @@ test('§6 a LIST answer without its final empty line completes after silence (ti
   assert.deepEqual(p.expire(1450), ok([r1, r2]));
 });
 
-test('an empty LIST answer with no empty lines at all completes after silence with no records', () => {
+test('an empty LIST answer with no empty lines at all completes after silence with no records', { timeout: 10_000 }, () => {
   const p = reader(['LIST']);
   assert.deepEqual(feed(p, ['P2P-CI/1.0 200 OK\n']), []);
   assert.deepEqual(p.expire(100), ok([]));
 });
 
-test('end of input completes an open answer, unterminated last record included', () => {
+test('end of input completes an open answer, unterminated last record included', { timeout: 10_000 }, () => {
   const p = reader(['LOOKUP']);
   assert.deepEqual(feed(p, [`P2P-CI/1.0 200 OK\r\n\r\n${line1}\r\n${line2}`]), []);
   assert.deepEqual(p.expire(0, true), ok([r1, r2]));
 });
 
-test('errors carry no records: 400 and 505 end at their status line', () => {
+test('errors carry no records: 400 and 505 end at their status line', { timeout: 10_000 }, () => {
   const p = reader(['ADD', 'LIST', 'LOOKUP']);
   const out = feed(p, ['P2P-CI/1.0 400 Bad Request\nP2P-CI/1.0 505 P2P-CI Version Not Supported\n\n\n', `P2P-CI/1.0 200 OK\n${line1}\n\n`]);
   assert.deepEqual(out, [
@@ -110,13 +110,13 @@ test('errors carry no records: 400 and 505 end at their status line', () => {
   ]);
 });
 
-test('runs of blanks and lower-case version in a status line; record lines with tabs', () => {
+test('runs of blanks and lower-case version in a status line; record lines with tabs', { timeout: 10_000 }, () => {
   const p = reader(['LOOKUP']);
   const out = feed(p, [`p2p-ci/1.0   200\tOK  \n\nRFC\t123   A Proferred Official ICP   thishost.example.org\t5678\n\n`]);
   assert.deepEqual(out, [ok([r1])]);
 });
 
-test('a line that is not a status line is a coded error, and the reader recovers', () => {
+test('a line that is not a status line is a coded error, and the reader recovers', { timeout: 10_000 }, () => {
   const p = reader(['LIST', 'LIST']);
   const out = feed(p, ['HTTP/1.1 200 OK\r\n', 'P2P-CI/1.0 200 OK\r\n\r\n\r\n']);
   assert.equal(out.length, 2);
@@ -125,12 +125,12 @@ test('a line that is not a status line is a coded error, and the reader recovers
   assert.deepEqual(out[1], ok([]));
 });
 
-test('an unreadable line inside a record list is skipped, the records around it kept', () => {
+test('an unreadable line inside a record list is skipped, the records around it kept', { timeout: 10_000 }, () => {
   const p = reader(['LIST']);
   assert.deepEqual(feed(p, [`P2P-CI/1.0 200 OK\r\n\r\n${line1}\r\nnot a record\r\n${line2}\r\n\r\n`]), [ok([r1, r2])]);
 });
 
-test('an over-long status line is LINE_TOO_LONG; an over-long record line is skipped', () => {
+test('an over-long status line is LINE_TOO_LONG; an over-long record line is skipped', { timeout: 10_000 }, () => {
   const p = new ResponseParser({ maxLineBytes: 80 });
   p.expect('LIST');
   p.expect('LIST');
@@ -140,7 +140,7 @@ test('an over-long status line is LINE_TOO_LONG; an over-long record line is ski
   assert.deepEqual(out.slice(1), [ok([r1])]);
 });
 
-test('§6 a status line without its line end, then silence, is still an answer', () => {
+test('§6 a status line without its line end, then silence, is still an answer', { timeout: 10_000 }, () => {
   const p = reader(['LOOKUP', 'LIST']);
   assert.deepEqual(feed(p, ['P2P-CI/1.0 404 Not Found'], 0), []);
   assert.equal(p.idleDeadline(), 100);
