@@ -4,25 +4,10 @@ import type { RfcRecord } from '../protocol/index.js';
 import type { OwnerId, Store, StoreCounts } from './store.js';
 import { RedisKeys, assertOwnerId, holderId, peerField, recordFromHolder, recordFromId, recordId, rfcPrefix } from './redis-keys.js';
 import { ADD_SCRIPT, DROP_OWNER_SCRIPT, LIST_PAGE_SCRIPT, LOOKUP_SCRIPT, withReplyTimeout, type CommandSender } from './redis-scripts.js';
-import { InstanceHeartbeat, type PurgedInstance } from './instance-heartbeat.js';
+import { InstanceHeartbeat } from './instance-heartbeat.js';
 import { OwnRecords } from './redis-own-records.js';
 import type { RedisStoreOptions } from './redis-options.js';
-
-/** What the store tells its observer (the server's console); it never logs by itself. */
-export interface RedisStoreEvents {
-  /** Redis became unreachable: requests are answered 400 until it is back. */
-  unavailable: [Error];
-  /**
-   * This instance's records are back in Redis after Redis was unreachable, or after our
-   * heartbeat had expired (we were stalled or cut off, and survivors may have purged us).
-   */
-  recovered: [{ reasserted: number; reason: 'reconnected' | 'heartbeat-expired' }];
-  /** A peer that left while Redis was unreachable: its records are dropped now. */
-  lateDrop: [{ owner: OwnerId; records: number }];
-  purged: [PurgedInstance];
-  /** Something failed that the store recovers from by itself (a lost beat, a LIST cut short). */
-  warning: [Error];
-}
+import type { RedisStoreEvents } from './redis-store-events.js';
 
 /** Records re-sent per slice on re-assert, so a big instance doesn't queue everything at once. */
 const REASSERT_SLICE = 1000;
@@ -45,6 +30,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   private available = false;
   private maintaining: Promise<void> | null = null;
   private reassertDue = false;
+  private reassertFailed = false;
   private closing: Promise<void> | null = null;
 
   constructor(options: RedisStoreOptions) {
@@ -226,16 +212,20 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     if (this.closing !== null || !this.client.isReady) return;
     try {
       const alive = await this.heartbeat.beat();
-      if (!alive || reconnected) {
+      if (!alive || reconnected || this.reassertFailed) {
+        // Until one re-assert completes, every round tries again (the beat alone would pass).
+        this.reassertFailed = true;
         const reasserted = await this.reassert();
+        this.reassertFailed = false;
         this.emit('recovered', { reasserted, reason: reconnected ? 'reconnected' : 'heartbeat-expired' });
       }
-      for (const owner of this.own.takeUndropped()) {
-        const records = await this.runDrop(owner).catch((err: unknown) => {
-          this.own.markUndropped(owner);
+      const owners = this.own.takeUndropped();
+      for (let i = 0; i < owners.length; i++) {
+        const records = await this.runDrop(owners[i]!).catch((err: unknown) => {
+          for (const owner of owners.slice(i)) this.own.markUndropped(owner);
           throw err;
         });
-        this.emit('lateDrop', { owner, records });
+        this.emit('lateDrop', { owner: owners[i]!, records });
       }
       for (const purged of await this.heartbeat.purgeDead()) this.emit('purged', purged);
     } catch (err) {
