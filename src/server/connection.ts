@@ -222,6 +222,8 @@ export class PeerConnection implements ResponseSink, BulkWork {
     let outcome: MaybePromise<Outcome>;
     if (item instanceof ProtocolError) {
       outcome = writeError(this, item);
+      // A peer sending bad requests is served after the well-behaved ones until it behaves.
+      this.bulk = true;
       const { maxConsecutiveErrors } = this.hooks.limits;
       if (maxConsecutiveErrors > 0 && ++this.consecutiveErrors >= maxConsecutiveErrors) {
         // Nothing but garbage: answering forever would only spend our time on it.
