@@ -8,11 +8,15 @@ interface ProfileNode {
 }
 
 export interface DashboardShare {
+  /** Milliseconds of the profile looked at (its end, where the load ran). */
+  windowMs: number;
   /** Samples in which the process was running JavaScript or native code (not idle). */
   busySamples: number;
   /** Of those, samples with a dashboard frame anywhere on the stack (inclusive time). */
   dashboardSamples: number;
   percent: number;
+  /** Dashboard CPU time per second of the window, in ms. */
+  msPerSecond: number;
 }
 
 /**
@@ -25,11 +29,19 @@ function isDashboardFrame(url: string): boolean {
 }
 
 /**
- * The share of a server's CPU samples spent in dashboard code. Unlike a throughput ratio,
- * this does not move when other processes compete for the machine's cores.
+ * The share of a server's CPU samples spent in dashboard code during the last `windowMs` of
+ * its profile (the process exits right after the load, so its start-up — module loading — is
+ * left out). Unlike a throughput ratio, this share hardly moves when other processes compete
+ * for the machine's cores.
  */
-export async function dashboardShare(profilePath: string): Promise<DashboardShare> {
-  const profile = JSON.parse(await readFile(profilePath, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+export async function dashboardShare(profilePath: string, windowMs: number): Promise<DashboardShare> {
+  const profile = JSON.parse(await readFile(profilePath, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+    endTime: number;
+    startTime: number;
+  };
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const n of profile.nodes) {
@@ -48,11 +60,25 @@ export async function dashboardShare(profilePath: string): Promise<DashboardShar
   };
   let busySamples = 0;
   let dashboardSamples = 0;
-  for (const id of profile.samples) {
+  let samples = 0;
+  const from = profile.endTime - windowMs * 1000;
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < from) continue;
+    samples++;
+    const id = profile.samples[i]!;
     const name = byId.get(id)?.callFrame.functionName;
     if (name === '(idle)') continue;
     busySamples++;
     if (inDashboard(id)) dashboardSamples++;
   }
-  return { busySamples, dashboardSamples, percent: busySamples === 0 ? 0 : (100 * dashboardSamples) / busySamples };
+  const msPerSample = samples === 0 ? 0 : windowMs / samples;
+  return {
+    windowMs,
+    busySamples,
+    dashboardSamples,
+    percent: busySamples === 0 ? 0 : (100 * dashboardSamples) / busySamples,
+    msPerSecond: (dashboardSamples * msPerSample) / (windowMs / 1000),
+  };
 }
