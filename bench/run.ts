@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, type BenchRow } from './table.js';
 import { FULL, QUICK, type BenchConfig } from './lib/config.js';
@@ -10,11 +11,12 @@ import { runIdleBench } from './idle-bench.js';
 import { runGetBench } from './get-bench.js';
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,idle,get,redis,dashboard]`:
- * runs every load tool and prints one table (progress goes to stderr). Re-executes itself
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,idle,get,redis,dashboard] [-- --profile DIR]`:
+ * runs every load tool and prints one table (progress goes to stderr); --profile makes every
+ * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
  * once under bash with the open-file limit raised to the hard limit, for the idle-peer figure.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,idle,get,redis,dashboard]';
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,idle,get,redis,dashboard] [--profile DIR]';
 const SUITES = ['index', 'idle', 'get', 'redis', 'dashboard'] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -30,6 +32,7 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
     else if (a === '--json' && argv[i + 1] !== undefined) args.json = argv[++i]!;
+    else if (a === '--profile' && argv[i + 1] !== undefined) process.env.P2PCI_BENCH_PROFILE_DIR = resolvePath(argv[++i]!);
     else if (a === '--only' && argv[i + 1] !== undefined) {
       const names = argv[++i]!.split(',');
       const bad = names.filter((s) => !(SUITES as readonly string[]).includes(s));

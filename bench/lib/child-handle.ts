@@ -33,7 +33,10 @@ export class ChildHandle {
   /** Forks `script` (a file next to this one in dist/bench/lib) with --expose-gc. */
   static async start(name: string, script: string, args: string[]): Promise<ChildHandle> {
     const path = fileURLToPath(new URL(script, import.meta.url));
-    const child = fork(path, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --profile DIR of the bench: every server child writes a CPU profile there when it stops.
+    const profileDir = process.env.P2PCI_BENCH_PROFILE_DIR;
+    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+    const child = fork(path, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`${name} exited before listening (code ${code})`));
       child.once('exit', onExit);
@@ -89,11 +92,14 @@ export class ChildHandle {
     }
   }
 
+  /** Closes the IPC channel (the child exits by itself, writing its profile if any); kills it if it lingers. */
   async stop(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGKILL');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    this.child.disconnect();
     await gone;
+    clearTimeout(killer);
   }
 
   private ask(command: ChildCommand): Promise<ChildReply> {
