@@ -119,6 +119,16 @@ test('the dashboard in a real browser: peers live, search, a peer leaving, escap
     await page.waitForFunction('document.documentElement.scrollWidth <= window.innerWidth', null, WAIT);
     await page.screenshot({ path: join(dir, 'dashboard-phone.png'), fullPage: true });
     assert.deepEqual(pageErrors, [], 'the page ran without script errors');
+
+    // With its Content-Security-Policy enforced, the page works and the browser reports nothing.
+    const strict = await browser.newPage();
+    const messages: string[] = [];
+    strict.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+    strict.on('pageerror', (err) => messages.push(`pageerror: ${err.message}`));
+    await strict.goto(url);
+    await peerRow(strict, 'delta.example').waitFor(WAIT);
+    await strict.locator('#top-shared tbody tr', { hasText: '6666' }).waitFor(WAIT);
+    assert.deepEqual(messages, [], 'no CSP violation or script error');
     process.stdout.write(`# screenshots in ${dir}\n`);
   } finally {
     await browser?.close();
