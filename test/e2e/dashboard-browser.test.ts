@@ -10,7 +10,8 @@ import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
 import { startCli, killAllClis, REPO_ROOT } from '../helpers/cli.js';
 import { connect, readUntil, endsWithText, waitForClose } from '../helpers/net.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (what .ci/run installs); P2PCI_CHROMIUM points elsewhere on other systems. */
+const CHROMIUM = process.env['P2PCI_CHROMIUM'] ?? '/usr/bin/chromium';
 const EVIL_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
 const WAIT = { timeout: 15_000 };
 
