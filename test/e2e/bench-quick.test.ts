@@ -54,10 +54,11 @@ test('bench --quick prints the table and writes --json', { timeout: 90_000 }, as
     assert.equal(saved.quick, true);
     const tableRows = lines.filter((l) => l.startsWith('| ') && !l.startsWith('| figure'));
     assert.equal(saved.rows.length, tableRows.length, 'the JSON holds the rows of the table');
-    for (const row of saved.rows) {
-      assert.ok(Number.isFinite(row.value) && row.value >= 0, `${row.figure}: ${row.value}`);
-      assert.equal(row.pass, undefined, 'a smoke run judges no target');
-    }
+    for (const row of saved.rows) assert.ok(Number.isFinite(row.value) && row.value >= 0, `${row.figure}: ${row.value}`);
+    const join = saved.rows.find((r) => r.figure.startsWith('join: '));
+    assert.ok(join && join.value > 0 && join.unit === 'ADD/s', 'join row in the JSON');
+    assert.equal(join.pass, undefined, 'a smoke run judges no target');
+    assert.match(String((join as Row & { note?: string }).note), /refused 0, unanswered 0, wrong 0/);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
