@@ -1,51 +1,12 @@
 /**
- * The request parser against each tolerance rule of PROTOCOL.md §6 (one fixture per rule),
- * the bad inputs of §4, and the size limits. Time is injected: no test waits for a clock.
+ * The request parser against each tolerance rule of PROTOCOL.md §6, one fixture per rule.
+ * Bad input and limits are in protocol-request-errors.test.ts. Time is injected: no test
+ * waits for a clock.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INDEX_METHODS, ProtocolError, RequestParser, type ParserLimits, type ProtocolErrorCode, type Request } from '../../src/protocol/index.js';
-
-type Result = Request | ProtocolError;
-
-function parser(limits: Partial<ParserLimits> = {}, idleCompletionMs = 100): RequestParser {
-  return new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs });
-}
-
-function drain(p: RequestParser): Result[] {
-  const out: Result[] = [];
-  for (let r = p.next(); r !== null; r = p.next()) out.push(r);
-  return out;
-}
-
-/** Feeds every chunk (at time 0) and returns what comes out, without any idle/end completion. */
-function feed(chunks: Array<string | Buffer>, p = parser()): Result[] {
-  const out: Result[] = [];
-  for (const c of chunks) {
-    p.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c, 0);
-    out.push(...drain(p));
-  }
-  return out;
-}
-
-/** The fields that matter, so fixtures read like the wire. */
-function brief(r: Result | undefined): unknown {
-  if (r === undefined) return undefined;
-  if (r instanceof ProtocolError) return { error: r.code, status: r.status };
-  const o: Record<string, unknown> = { method: r.method, rfc: r.rfc };
-  for (const k of ['host', 'port', 'title', 'os'] as const) if (r[k] !== undefined) o[k] = r[k];
-  o.completion = r.completion;
-  return o;
-}
-
-const ADD = { method: 'ADD', rfc: 123, host: 'h.example', port: 5678, title: 'A Proferred Official ICP' };
-const LIST = { method: 'LIST', rfc: null, host: 'h.example', port: 5678 };
-const listBytes = 'LIST ALL P2P-CI/1.0\r\nHost: h.example\r\nPort: 5678\r\n\r\n';
-
-function expectError(results: Result[], code: ProtocolErrorCode, status = 400): void {
-  assert.ok(results.length >= 1, 'expected an error, got nothing');
-  assert.deepEqual(brief(results[0]), { error: code, status });
-}
+import { ProtocolError } from '../../src/protocol/index.js';
+import { ADD, LIST, brief, drain, feed, listBytes, parser, type Result } from './protocol-harness.js';
 
 test('§6 lines ending in LF alone', { timeout: 10_000 }, () => {
   const out = feed(['ADD RFC 123 P2P-CI/1.0\nHost: h.example\nPort: 5678\nTitle: A Proferred Official ICP\n\n']);
@@ -223,95 +184,4 @@ test('a request line arriving before a request is complete ends that request', {
     { method: 'LOOKUP', rfc: 1, host: 'h.example', completion: 'next-request' },
     { ...LIST, completion: 'all-headers' },
   ]);
-});
-
-// ---- bad input: each a coded error, and the parser goes on with the next request ----
-
-const badRequests: Array<[string, string, ProtocolErrorCode, number]> = [
-  ['garbage line', 'this is not a request at all\r\n', 'UNKNOWN_METHOD', 400],
-  ['binary bytes', '\u0000\u0001\u00ff\u00fe\u0080 \u0007\r\n', 'UNKNOWN_METHOD', 400],
-  ['unknown method', 'DELETE RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'UNKNOWN_METHOD', 400],
-  ['GET at the index server', 'GET RFC 1 P2P-CI/1.0\r\nHost: h\r\nOS: x\r\n\r\n', 'UNKNOWN_METHOD', 400],
-  ['version 2.0', 'LIST ALL P2P-CI/2.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
-  ['version 1.1 on ADD', 'ADD RFC 1 P2P-CI/1.1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
-  ['no version', 'LOOKUP RFC 1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
-  ['HTTP version', 'LIST ALL HTTP/1.1\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
-  ['LIST without ALL', 'LIST P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
-  ['ADD without RFC word', 'ADD 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
-  ['non-numeric RFC number', 'LOOKUP RFC abc P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
-  ['negative RFC number', 'ADD RFC -5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
-  ['RFC number with +', 'ADD RFC +5 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
-  ['RFC number of 10 digits', 'LOOKUP RFC 1234567890 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
-  ['RFC number 1e3', 'LOOKUP RFC 1e3 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
-  ['port 0', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 0\r\nTitle: t\r\n\r\n', 'BAD_PORT', 400],
-  ['port 65536', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 65536\r\nTitle: t\r\n\r\n', 'BAD_PORT', 400],
-  ['port -1', 'LIST ALL P2P-CI/1.0\r\nHost: h\r\nPort: -1\r\n\r\n', 'BAD_PORT', 400],
-  ['port abc', 'LIST ALL P2P-CI/1.0\r\nHost: h\r\nPort: abc\r\n\r\n', 'BAD_PORT', 400],
-  ['missing Host on ADD', 'ADD RFC 1 P2P-CI/1.0\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MISSING_HEADER', 400],
-  ['missing Port on ADD', 'ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nTitle: t\r\n\r\n', 'MISSING_HEADER', 400],
-  ['Host with a space', 'ADD RFC 1 P2P-CI/1.0\r\nHost: two words\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_HEADER', 400],
-  ['header line without a colon', 'ADD RFC 1 P2P-CI/1.0\r\nHost h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_HEADER', 400],
-];
-
-for (const [name, bytes, code, status] of badRequests) {
-  test(`bad input: ${name} → ${status} ${code}, then the next request parses`, { timeout: 10_000 }, () => {
-    const out = feed([bytes, listBytes]);
-    expectError(out, code, status);
-    assert.deepEqual(out.slice(1).map(brief), [{ ...LIST, completion: 'all-headers' }], 'exactly one error, then the LIST');
-  });
-}
-
-// ---- limits: a coded error, buffers stay bounded, the parser keeps working ----
-
-test('limit: an over-long line is LINE_TOO_LONG, its bytes are not buffered, the parser recovers', { timeout: 10_000 }, () => {
-  const p = parser({ maxLineBytes: 64 });
-  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: '], p);
-  assert.deepEqual(out, []);
-  // 10 000 bytes of title in 100-byte chunks: reported once, never held.
-  const results: Result[] = [];
-  for (let i = 0; i < 100; i++) {
-    results.push(...feed(['x'.repeat(100)], p));
-    assert.ok(p.bufferedBytes <= 64 + 1, `buffer held ${p.bufferedBytes} bytes`);
-  }
-  assert.deepEqual(results.map(brief), [{ error: 'LINE_TOO_LONG', status: 400 }]);
-  assert.deepEqual(feed(['\r\n\r\n' + listBytes], p).map(brief), [{ ...LIST, completion: 'all-headers' }]);
-});
-
-test('limit: an over-long line arriving whole is LINE_TOO_LONG too', { timeout: 10_000 }, () => {
-  const p = parser({ maxLineBytes: 32 });
-  const out = feed(['LOOKUP RFC 1 P2P-CI/1.0\r\nHost: ' + 'h'.repeat(40) + '\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
-  assert.deepEqual(out.map(brief), [{ error: 'LINE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
-});
-
-test('limit: too many header lines is TOO_MANY_HEADERS, the parser recovers', { timeout: 10_000 }, () => {
-  const p = parser({ maxHeaders: 4 });
-  const extra = 'X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nX-E: 5\r\n';
-  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + extra + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
-  assert.deepEqual(out.map(brief), [{ error: 'TOO_MANY_HEADERS', status: 400 }, { ...LIST, completion: 'all-headers' }]);
-  // Exactly at the limit is fine.
-  const q = parser({ maxHeaders: 4 });
-  assert.deepEqual(feed(['LIST ALL P2P-CI/1.0\r\nX-A: 1\r\nX-B: 2\r\nHost: h.example\r\nPort: 5678\r\n\r\n'], q).map(brief), [{ ...LIST, completion: 'all-headers' }]);
-});
-
-test('limit: a request larger than maxRequestBytes is REQUEST_TOO_LARGE, the parser recovers', { timeout: 10_000 }, () => {
-  const p = parser({ maxRequestBytes: 120, maxLineBytes: 100, maxHeaders: 100 });
-  const filler = Array.from({ length: 10 }, (_, i) => `X-Filler-${i}: ${'y'.repeat(20)}\r\n`).join('');
-  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\n' + filler + 'Host: h\r\nPort: 1\r\nTitle: t\r\n\r\n' + listBytes], p);
-  assert.deepEqual(out.map(brief), [{ error: 'REQUEST_TOO_LARGE', status: 400 }, { ...LIST, completion: 'all-headers' }]);
-});
-
-test('limit: a title longer than maxTitleLength is TITLE_TOO_LONG, the parser recovers', { timeout: 10_000 }, () => {
-  const p = parser({ maxTitleLength: 10 });
-  const ok = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: ' + 't'.repeat(10) + '\r\n\r\n'], p);
-  assert.equal((ok[0] as Request).title, 't'.repeat(10));
-  const out = feed(['ADD RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: ' + 't'.repeat(11) + '\r\n\r\n' + listBytes], p);
-  assert.deepEqual(out.map(brief), [{ error: 'TITLE_TOO_LONG', status: 400 }, { ...LIST, completion: 'all-headers' }]);
-});
-
-test('a header line before any request line is refused, not skipped', { timeout: 10_000 }, () => {
-  // Strays are skipped only after a request; on a fresh connection they are garbage.
-  const out = feed(['Host: h\r\n' + listBytes]);
-  assert.equal(out.length, 2);
-  assert.ok(out[0] instanceof ProtocolError);
-  assert.deepEqual(brief(out[1]), { ...LIST, completion: 'all-headers' });
 });
