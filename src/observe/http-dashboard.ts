@@ -9,6 +9,8 @@ import { DASHBOARD_SCRIPT } from './dashboard-client.js';
 
 /** Longest request target (path + query) served; longer is 414, whatever the path. */
 export const MAX_URL_BYTES = 2048;
+/** Open HTTP connections; more are closed at once (pages and scrapers need a handful). */
+export const MAX_HTTP_CONNECTIONS = 256;
 /** Records a dashboard search returns; the count is always exact. */
 const MAX_LOOKUP_RECORDS = 500;
 
@@ -49,13 +51,14 @@ export async function startDashboard(server: IndexServer, opts: DashboardOptions
     '/lookup': (u, res) => lookup(server, u, res),
   };
 
-  const http = createServer({ requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  // Timeouts checked every 2 s (Node's default is 30 s), so a slowloris can't hold the sockets long.
+  const http = createServer({ requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 2_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: `dashboard failed: ${err instanceof Error ? err.message : String(err)}` });
       else res.destroy();
     });
   });
-  http.maxConnections = 256;
+  http.maxConnections = MAX_HTTP_CONNECTIONS;
   http.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
     socket.end(rawResponse(clientErrorStatus(err)));

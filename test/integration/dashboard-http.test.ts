@@ -2,9 +2,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
-import { startDashboard, MAX_URL_BYTES, type Dashboard } from '../../src/observe/http-dashboard.js';
+import { startDashboard, MAX_URL_BYTES, MAX_HTTP_CONNECTIONS, type Dashboard } from '../../src/observe/http-dashboard.js';
 import type { StatsSnapshot } from '../../src/observe/stats-types.js';
-import { connect, readUntil, containsText, endsWithText, exchange, nextEvent, startIndexServer, withTimeout, type RunningIndexServer } from '../helpers/net.js';
+import { connect, readUntil, containsText, endsWithText, exchange, nextEvent, startIndexServer, waitForClose, withTimeout, type RunningIndexServer } from '../helpers/net.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 const sockets: Socket[] = [];
@@ -135,6 +135,28 @@ test('bad HTTP input: 404, 405, 414, 431, 400 — and the index keeps answering'
   assert.match(answer, /^P2P-CI\/1\.0 404 Not Found/);
   assert.ok(performance.now() - started < 1000, 'the index answers promptly after the HTTP abuse');
   assert.equal((await fetch(`${dash.url}stats.json`)).status, 200, 'and the dashboard still serves');
+});
+
+test('a slowloris on the dashboard is capped and never delays the index', { timeout: 30_000 }, async () => {
+  const { index, dash } = await setup();
+  const held: Socket[] = [];
+  try {
+    const closedByServer: Array<Promise<void>> = [];
+    for (let i = 0; i < MAX_HTTP_CONNECTIONS + 40; i++) {
+      const s = await connect(dash.port);
+      held.push(s);
+      s.on('error', () => {});
+      s.write('GET /stats.json HTTP/1.1\r\nHost: x\r\n'); // never finished
+      if (i >= MAX_HTTP_CONNECTIONS) closedByServer.push(waitForClose(s));
+    }
+    await withTimeout(Promise.all(closedByServer), 5000, 'connections over the cap to be closed');
+    const started = performance.now();
+    const answer = await exchange(index.port, encodeLookup(7, 'x', { host: 'h', port: 1 }), endsWithText('\r\n\r\n'));
+    assert.match(answer, /^P2P-CI\/1\.0 404 /);
+    assert.ok(performance.now() - started < 1000, 'the index answers at once');
+  } finally {
+    for (const s of held) s.destroy();
+  }
 });
 
 test('the page and its assets are self-contained and locked down', { timeout: 20_000 }, async () => {
