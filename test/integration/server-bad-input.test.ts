@@ -27,12 +27,12 @@ before(async () => {
   bystander = await connect(srv.port);
   bystander.write(encodeAdd(791, 'Internet Protocol', bystanderPeer));
   assert.equal((await readUntil(bystander, responsesTo('ADD'))).toString(), OK + BYSTANDER_REC + '\r\n');
-});
+}, { timeout: 10_000 });
 
 after(async () => {
   bystander.destroy();
   await srv.close();
-});
+}, { timeout: 10_000 });
 
 /** Sends `bad`, expects exactly `answers`, then checks this connection and the bystander still work. */
 async function refuses(bad: string | Buffer, answers: string[], code?: string): Promise<void> {
