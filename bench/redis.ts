@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,9 +97,22 @@ async function redisCpuSeconds(url: string): Promise<number> {
   }
 }
 
+/**
+ * CPU seconds a process has used (user + system), from /proc (Linux): what each LOOKUP costs
+ * in CPU is steadier on a shared machine than how many fit in a second.
+ */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const CLOCK_TICKS = 100; // USER_HZ on every Linux this runs on
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 interface Measured extends LookupLoadResult {
-  /** Share of one core redis-server used during the load (Redis setups only). */
-  redisCpu?: number;
+  /** CPU of the p2pci server process(es) per LOOKUP, in microseconds. */
+  serverCpuUs: number;
+  /** CPU of redis-server per LOOKUP, in microseconds (Redis setups only). */
+  redisCpuUs?: number;
 }
 
 /** One measurement: fresh servers (and a fresh key prefix), probes registered, load, stop. */
@@ -114,7 +127,9 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
     const added = await new IndexClient(control).send('ADD', addRequests(probes, PROBE_PEER), probes.length);
     if (added.some((a) => a.status !== 200)) throw new Error('probe ADDs failed');
     const answers = probes.map(probeAnswer);
+    const pids = servers.map((s) => s.child.pid!);
     const cpuBefore = setup === 'memory' ? 0 : await redisCpuSeconds(redisUrl);
+    const serverCpuBefore = await Promise.all(pids.map(processCpuSeconds));
     const wallBefore = performance.now();
     // Same total client count whatever the setup; split evenly over the servers.
     const parts = await Promise.all(
@@ -125,7 +140,10 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
         }),
       ),
     );
-    const redisCpu = setup === 'memory' ? undefined : (await redisCpuSeconds(redisUrl) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
+    // LOOKUPs over the whole load (warm-up included) ≈ the measured rate × the wall time.
+    const lookups = parts.reduce((n, p) => n + p.rate, 0) * ((performance.now() - wallBefore) / 1000);
+    const serverCpu = (await Promise.all(pids.map(processCpuSeconds))).reduce((sum, c, i) => sum + c - serverCpuBefore[i]!, 0);
+    const redisCpu = setup === 'memory' ? undefined : (await redisCpuSeconds(redisUrl)) - cpuBefore;
     const wrong = parts.reduce((n, p) => n + p.wrongAnswers, 0);
     if (wrong > 0) throw new Error(`${wrong} wrong LOOKUP answers (${LABEL[setup]})`);
     const latencies = Float64Array.from(parts.flatMap((p) => [...p.latencies])).sort();
@@ -134,7 +152,8 @@ async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs
       rate: parts.reduce((n, p) => n + p.rate, 0),
       latencies,
       wrongAnswers: 0,
-      ...(redisCpu !== undefined ? { redisCpu } : {}),
+      serverCpuUs: (serverCpu / lookups) * 1e6,
+      ...(redisCpu !== undefined ? { redisCpuUs: (redisCpu / lookups) * 1e6 } : {}),
     };
   } finally {
     await closeAll([control]);
@@ -177,12 +196,16 @@ export async function run(opts: { quick: boolean } = { quick: false }): Promise<
       reference: redis1.rate, referenceLabel: LABEL.redis1, ratio: redis2.rate / redis1.rate,
       note: `${note}; clients split over the 2 servers; 2 cores shared by load, servers and Redis`,
     },
-    { figure: `redis-server CPU at that rate, ${LABEL.redis1}`, value: 100 * redis1.redisCpu!, unit: '% of a core' },
-    // INFO cpu counts in milliseconds: a very short run may see none, and extrapolates nothing.
-    ...(redis1.redisCpu! > 0
+    {
+      figure: `server CPU per LOOKUP, ${LABEL.redis1}`, value: redis1.serverCpuUs, unit: 'µs',
+      reference: memory.serverCpuUs, referenceLabel: LABEL.memory, ratio: redis1.serverCpuUs / memory.serverCpuUs,
+    },
+    { figure: `redis-server CPU per LOOKUP, ${LABEL.redis1}`, value: redis1.redisCpuUs!, unit: 'µs' },
+    // CPU is counted in ticks: a very short run may see none, and extrapolates nothing.
+    ...(redis1.redisCpuUs! > 0
       ? [{
-          figure: 'LOOKUP rate one Redis core would serve (extrapolated)', value: redis1.rate / redis1.redisCpu!, unit: 'req/s',
-          note: 'rate / redis-server CPU share: where Redis itself becomes the limit',
+          figure: 'LOOKUP rate one Redis core would serve (extrapolated)', value: 1e6 / redis1.redisCpuUs!, unit: 'req/s',
+          note: '1 s / redis-server CPU per LOOKUP: where Redis itself becomes the limit',
         }]
       : []),
     {
