@@ -59,8 +59,9 @@ test('SIGKILL one server: the survivor purges its records within the heartbeat T
   b.cli.kill();
   await a.cli.waitForLine(new RegExp(`purged dead instance ${esc(b.instanceId)}: 3 records dropped`), 4 * TTL_MS);
   const elapsed = performance.now() - killedAt;
-  // Bound: the TTL left on its last beat (≤ TTL) + one beat interval of the survivor (TTL/3).
-  assert.ok(elapsed <= TTL_MS + TTL_MS / 3 + 500, `purged after ${elapsed.toFixed(0)} ms`);
+  // Bound: the TTL left on its last beat (≤ TTL) + one beat interval of the survivor (TTL/3),
+  // plus slack for a busy CI machine (the log line still has to travel through a pipe).
+  assert.ok(elapsed <= TTL_MS + TTL_MS / 3 + 1000, `purged after ${elapsed.toFixed(0)} ms`);
   assert.equal(await onA.lookup(1), NOT_FOUND);
   assert.equal(await onA.lookup(2), okWith(['RFC 2 Title 2 survivor.example 5001']));
   assert.equal((await a.cli.stop()).code, 0);

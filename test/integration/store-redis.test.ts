@@ -189,7 +189,7 @@ describe('RedisStore beyond the conformance suite', () => {
     await assert.rejects(s.lookup(3));
     await assert.rejects(s.add('late:1', rec(5, 'Five', 'q', 5)));
     await assert.rejects((async () => { for await (const _ of s.list()) break; })());
-    assert.ok(performance.now() - started < 200, `failing took ${performance.now() - started} ms`);
+    assert.ok(performance.now() - started < 500, `failing took ${performance.now() - started} ms`);
     const recovered = nextEvent<[{ reasserted: number; reason: string }]>(s, 'recovered', 10_000);
     await redis.restart();
     assert.deepEqual((await recovered)[0], { reasserted: 2, reason: 'reconnected' });
