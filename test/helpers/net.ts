@@ -85,6 +85,8 @@ function inboxOf(socket: Socket): Inbox {
 export function readUntil(socket: Socket, predicate: (received: Buffer) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<Buffer> {
   const box = inboxOf(socket);
   const tail = () => JSON.stringify(box.data.toString('latin1').slice(-400));
+  // One reader at a time: a second would take bytes meant for the first.
+  if (box.wake !== null) return Promise.reject(new Error('readUntil is already waiting on this socket'));
   return new Promise<Buffer>((resolve, reject) => {
     const finish = (err: Error | null) => {
       clearTimeout(timer);
