@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { encodeAdd, encodeList, encodeLookup } from '../../src/protocol/index.js';
 import type { RequestEvent } from '../../src/server/events.js';
-import { connect, readUntil, responsesTo, startIndexServer, type RunningIndexServer } from '../helpers/net.js';
+import { connect, nextEvent, readUntil, responsesTo, startIndexServer, waitForClose, writeAll, type RunningIndexServer } from '../helpers/net.js';
 
 const BAD = 'P2P-CI/1.0 400 Bad Request\r\n\r\n\r\n';
 const VERSION = 'P2P-CI/1.0 505 P2P-CI Version Not Supported\r\n\r\n\r\n';
@@ -118,4 +118,42 @@ test('a bad request in the middle of a pipeline costs only itself', { timeout: 1
   } finally {
     s.destroy();
   }
+});
+
+test('60 connections of random and mutated bytes, closed or reset: the server answers on, keeps only real records', { timeout: 30_000 }, async () => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const valid = encodeAdd(5, 'Mutated', { host: 'mut', port: 7 }) + encodeList({ host: 'mut', port: 7 });
+  const serverErrors: Error[] = [];
+  srv.server.on('error', (e) => serverErrors.push(e));
+  for (let i = 0; i < 60; i++) {
+    let bytes: Buffer;
+    if (i % 2 === 0) {
+      bytes = Buffer.from(Array.from({ length: 1 + rand(3000) }, () => (rand(8) === 0 ? 10 : rand(256))));
+    } else {
+      const arr = [...Buffer.from(valid)];
+      for (let m = 0; m < 1 + rand(5); m++) arr[rand(arr.length)] = rand(256);
+      bytes = Buffer.from(arr);
+    }
+    const s = await connect(srv.port);
+    const gone = nextEvent(srv.server, 'disconnect');
+    for (let at = 0; at < bytes.length; ) {
+      const n = 1 + rand(700);
+      await writeAll(s, bytes.subarray(at, at + n));
+      at += n;
+    }
+    if (i % 3 === 0) s.resetAndDestroy();
+    else s.end();
+    await gone;
+    await waitForClose(s);
+  }
+  // Whatever got stored by a mutated-but-valid ADD went with its connection.
+  assert.deepEqual(await srv.store.counts(), { peers: 1, records: 1 });
+  assert.equal(srv.server.connectionCount, 1);
+  assert.deepEqual(serverErrors, []);
+  bystander.write(encodeList(bystanderPeer));
+  assert.equal((await readUntil(bystander, responsesTo('LIST'))).toString(), OK + BYSTANDER_REC + '\r\n');
 });
