@@ -10,6 +10,7 @@ export * from './status-line.js';
 export * from './headers.js';
 export * from './http-date.js';
 export * from './line-reader.js';
+export * from './request-line.js';
 export * from './request-parser.js';
 export * from './response-parser.js';
 export * from './get-response-head.js';

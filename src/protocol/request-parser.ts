@@ -1,8 +1,8 @@
 import { LineReader, LINE_TOO_LONG } from './line-reader.js';
 import { ProtocolError } from './errors.js';
 import { withDefaults, type ParserLimits } from './limits.js';
-import { isHeaderShaped, parsePort, parseRfcNumber, splitHeaderLine, words } from './headers.js';
-import { isSupportedVersion, isVersionWord } from './version.js';
+import { isHeaderShaped, parsePort, splitHeaderLine } from './headers.js';
+import { looksLikeRequestLine, parseRequestLine } from './request-line.js';
 import type { Completion, Method, Request } from './messages.js';
 
 /**
@@ -170,7 +170,7 @@ export class RequestParser {
     if (line.trim() === '') return this.complete('blank-line');
     // A client that sends neither the empty line nor every header still gets its request
     // answered when its next request line arrives, instead of losing both.
-    if (!isHeaderShaped(line) && this.looksLikeRequestLine(line)) {
+    if (!isHeaderShaped(line) && looksLikeRequestLine(line, this.methods)) {
       cur.size -= bytes;
       this.carried = { line, bytes };
       return this.complete('next-request');
@@ -178,33 +178,14 @@ export class RequestParser {
     return this.onHeaderLine(cur, line);
   }
 
-  private looksLikeRequestLine(line: string): boolean {
-    const w = words(line);
-    return w.length >= 3 && this.methods.has(w[0]!.toUpperCase() as Method) && isVersionWord(w[w.length - 1]!);
-  }
-
   private onRequestLine(line: string, bytes: number): ParseResult | null {
     this.oversized = false;
     if (line.trim() === '') return null;
     if (this.afterFirst && isHeaderShaped(line)) return null;
     this.afterFirst = true;
-    const w = words(line);
-    const method = w[0]!.toUpperCase() as Method;
-    if (!this.methods.has(method)) {
-      return new ProtocolError('UNKNOWN_METHOD', `unknown method ${JSON.stringify(w[0]!.slice(0, 32))}`);
-    }
-    const version = w[w.length - 1]!;
-    if (!isVersionWord(version)) return new ProtocolError('MALFORMED_REQUEST_LINE', 'request line must end with the version P2P-CI/1.0');
-    if (!isSupportedVersion(version)) return new ProtocolError('VERSION_NOT_SUPPORTED', `version ${version.slice(0, 32)} not supported`);
-    let rfc: number | null = null;
-    if (method === 'LIST') {
-      if (w.length !== 3 || w[1]!.toUpperCase() !== 'ALL') return new ProtocolError('MALFORMED_REQUEST_LINE', 'expected LIST ALL P2P-CI/1.0');
-    } else {
-      if (w.length !== 4 || w[1]!.toUpperCase() !== 'RFC') return new ProtocolError('MALFORMED_REQUEST_LINE', `expected ${method} RFC <number> P2P-CI/1.0`);
-      rfc = parseRfcNumber(w[2]!);
-      if (rfc === null) return new ProtocolError('BAD_RFC_NUMBER', `RFC number must be 1 to 9 decimal digits, got ${JSON.stringify(w[2]!.slice(0, 32))}`);
-    }
-    this.current = { method, rfc, seen: 0, headerCount: 0, size: bytes };
+    const head = parseRequestLine(line, this.methods);
+    if (head instanceof ProtocolError) return head;
+    this.current = { method: head.method, rfc: head.rfc, seen: 0, headerCount: 0, size: bytes };
     return null;
   }
 
