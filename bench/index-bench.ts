@@ -7,8 +7,7 @@ import { joinBurst, type JoinPeer } from './lib/join-load.js';
 import { lookupLoad, percentile, type LookupLoadResult } from './lib/lookup-load.js';
 import { BENCH_SERVER_LIMITS, fmtCount, type BenchConfig } from './lib/config.js';
 import { timeDeparture } from './lib/departure.js';
-import { addRequests, joinPeer, joinRequests, joinRfc, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER, titleOf } from './lib/workload.js';
-import { encodeIndexResponse } from '../src/protocol/index.js';
+import { addRequests, joinRfc, joinTraffic, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER, type RfcOf } from './lib/workload.js';
 
 const MB = 1e6;
 
@@ -165,14 +164,6 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
 }
 
 /** Join peers with their requests and the exact answers the server must give. */
-function joinPeers(n: number, adds: number): JoinPeer[] {
-  return Array.from({ length: n }, (_, i) => {
-    const from = joinPeer(i);
-    let answers = '';
-    for (let k = 0; k < adds; k++) {
-      const rfc = joinRfc(i, k);
-      answers += encodeIndexResponse(200, [{ rfc, title: titleOf(rfc), host: from.host, port: from.port }]);
-    }
-    return { requests: joinRequests(i, adds), answers: Buffer.from(answers, 'latin1') };
-  });
+export function joinPeers(n: number, adds: number, rfcOf: RfcOf = joinRfc): JoinPeer[] {
+  return Array.from({ length: n }, (_, i) => joinTraffic(i, adds, rfcOf));
 }

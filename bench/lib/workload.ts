@@ -23,19 +23,25 @@ export function joinPeer(i: number): { host: string; port: number } {
   return { host: `peer${i}.bench.example`, port: 10_000 + (i % 50_000) };
 }
 
-export function joinRfc(peer: number, k: number): number {
-  return ((peer * 10 + k) % UNIVERSE) + 1;
-}
+export type RfcOf = (peer: number, k: number) => number;
 
-/** Every ADD of one join peer, as one pipelined write. */
-export function joinRequests(peer: number, adds: number): Buffer {
+export const joinRfc: RfcOf = (peer, k) => ((peer * 10 + k) % UNIVERSE) + 1;
+
+/** The worst case for memory: every record its own RFC number and title (1,000,001 up to 2,000,000). */
+export const distinctRfc: RfcOf = (peer, k) => 1_000_001 + peer * 1_000 + k;
+
+/** One join peer: its ADDs as one pipelined write, and the exact bytes of every answer. */
+export function joinTraffic(peer: number, adds: number, rfcOf: RfcOf): { requests: Buffer; answers: Buffer } {
   const from = joinPeer(peer);
-  let s = '';
+  let requests = '';
+  let answers = '';
   for (let k = 0; k < adds; k++) {
-    const rfc = joinRfc(peer, k);
-    s += encodeAdd(rfc, titleOf(rfc), from);
+    const rfc = rfcOf(peer, k);
+    const title = titleOf(rfc);
+    requests += encodeAdd(rfc, title, from);
+    answers += encodeIndexResponse(200, [{ rfc, title, host: from.host, port: from.port }]);
   }
-  return Buffer.from(s, 'latin1');
+  return { requests: Buffer.from(requests, 'latin1'), answers: Buffer.from(answers, 'latin1') };
 }
 
 export function addRequests(rfcs: readonly number[], from: { host: string; port: number }): Buffer {
