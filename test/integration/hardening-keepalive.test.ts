@@ -47,7 +47,7 @@ function teardown(): void {
 const whyNot = canUseNamespaces();
 if (whyNot !== null) console.log(`\n!!! SKIPPING keepalive test: network namespaces unavailable (${whyNot}) !!!\n`);
 
-test('a peer that vanishes without FIN/RST is dropped by TCP keepalive', { timeout: 60_000, skip: whyNot ?? false }, async () => {
+test('a peer that vanishes without FIN/RST is dropped by TCP keepalive', { timeout: 120_000, skip: whyNot ?? false }, async () => {
   const procs: Array<{ kill(): void }> = [];
   try {
     ip('netns', 'add', nsPeer);
@@ -63,7 +63,7 @@ test('a peer that vanishes without FIN/RST is dropped by TCP keepalive', { timeo
 
     const server = startCli(['server', '--port', '0', '--host', serverIp, '--keepalive-ms', '1000', '--status-interval', '0'], { wrapper: ['ip', 'netns', 'exec', nsServer] });
     procs.push(server);
-    const [, port] = await server.waitForLine(/listening on [\d.]+:(\d+)/, 10_000);
+    const [, port] = await server.waitForLine(/listening on [\d.]+:(\d+)/, 30_000);
 
     // The peer: a plain socket client in the other namespace that registers three RFCs and then idles.
     const peerScript = `
@@ -76,15 +76,15 @@ test('a peer that vanishes without FIN/RST is dropped by TCP keepalive', { timeo
       setInterval(() => {}, 1000);`;
     const peer = startCli([], { wrapper: ['ip', 'netns', 'exec', nsPeer], script: peerScript });
     procs.push(peer);
-    await peer.waitForLine(/^registered$/, 10_000);
-    await server.waitForLine(/ADD RFC 3 from vanishing:4000 -> 200/, 5000);
+    await peer.waitForLine(/^registered$/, 30_000);
+    await server.waitForLine(/ADD RFC 3 from vanishing:4000 -> 200/, 15_000);
 
     const pulled = performance.now();
     ip('-n', nsPeer, 'addr', 'flush', 'dev', vethPeer);
-    const [line] = await server.waitForLine(/peer vanishing:4000 .* left \((error|reset)\); 3 records dropped/, 30_000);
+    const [line] = await server.waitForLine(/peer vanishing:4000 .* left \((error|reset)\); 3 records dropped/, 60_000);
     const seconds = (performance.now() - pulled) / 1000;
     console.log(`  vanished peer detected after ${seconds.toFixed(1)} s: ${line}`);
-    assert.ok(seconds > 0.9 && seconds < 20, `took ${seconds} s`);
+    assert.ok(seconds > 0.9 && seconds < 45, `took ${seconds} s`);
   } finally {
     for (const p of procs) p.kill();
     teardown();
