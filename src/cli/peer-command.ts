@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { hostPort, integer, portNumber } from './parse.js';
-import { DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS } from '../peer/upload-server.js';
+import {
+  DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
+} from '../peer/upload-server.js';
 import { MenuActions } from './menu-actions.js';
 import { runLineMenu } from './menu-lines.js';
 import { runInteractiveMenu } from './menu-interactive.js';
@@ -18,6 +20,10 @@ export interface PeerCommandOptions {
   uploadIdleTimeoutMs: number;
   uploadTotalTimeoutMs: number;
   maxUploads: number;
+  maxUploadsPerAddress: number;
+  uploadMaxLineBytes: number;
+  uploadMaxHeaders: number;
+  uploadMaxRequestBytes: number;
 }
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
@@ -36,6 +42,10 @@ export function registerPeerCommand(program: Command): void {
     .addOption(new Option('--upload-idle-timeout-ms <n>', 'close a downloader that neither sends nor reads for this long').argParser(integer(1)).default(DEFAULT_UPLOAD_IDLE_TIMEOUT_MS))
     .addOption(new Option('--upload-total-timeout-ms <n>', 'longest time one GET may take').argParser(integer(1)).default(DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS))
     .addOption(new Option('--max-uploads <n>', 'downloads served at once; more connections are closed').argParser(integer(1)).default(DEFAULT_MAX_UPLOADS))
+    .addOption(new Option('--max-uploads-per-address <n>', 'downloads served at once to one IP address (0 = unlimited)').argParser(integer(0)).default(DEFAULT_MAX_UPLOADS_PER_ADDRESS))
+    .addOption(new Option('--upload-max-line-bytes <n>', 'longest GET request or header line, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxLineBytes))
+    .addOption(new Option('--upload-max-headers <n>', 'most header lines in one GET').argParser(integer(1)).default(DEFAULT_UPLOAD_LIMITS.maxHeaders))
+    .addOption(new Option('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
     .action(async (opts: PeerCommandOptions) => {
       const peer = await startOrExit(opts);
       const actions = new MenuActions(peer);
@@ -53,7 +63,13 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   try {
     peer = await Peer.start({
       dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, advertiseHost: opts.advertiseHost,
-      upload: { idleTimeoutMs: opts.uploadIdleTimeoutMs, totalTimeoutMs: opts.uploadTotalTimeoutMs, maxConnections: opts.maxUploads },
+      upload: {
+        idleTimeoutMs: opts.uploadIdleTimeoutMs,
+        totalTimeoutMs: opts.uploadTotalTimeoutMs,
+        maxConnections: opts.maxUploads,
+        maxConnectionsPerAddress: opts.maxUploadsPerAddress,
+        limits: { maxLineBytes: opts.uploadMaxLineBytes, maxHeaders: opts.uploadMaxHeaders, maxRequestBytes: opts.uploadMaxRequestBytes },
+      },
     });
   } catch (err) {
     process.stderr.write(`p2pci peer: ${startError(err, opts)}\n`);

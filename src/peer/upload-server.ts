@@ -19,6 +19,8 @@ export interface UploadServerOptions {
   totalTimeoutMs?: number;
   /** Open downloads at once; more connections are closed at once. */
   maxConnections?: number;
+  /** Open downloads from one IP address; more are closed at once. 0 = unlimited. */
+  maxConnectionsPerAddress?: number;
   limits?: Partial<ParserLimits>;
   idleCompletionMs?: number;
 }
@@ -40,6 +42,9 @@ export interface UploadServerEvents {
 export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_UPLOADS = 1024;
+export const DEFAULT_MAX_UPLOADS_PER_ADDRESS = 64;
+/** A GET is three short lines: these bounds are generous and still tiny. */
+export const DEFAULT_UPLOAD_LIMITS: Readonly<ParserLimits> = { maxLineBytes: 1024, maxHeaders: 16, maxRequestBytes: 4096, maxTitleLength: 1024 };
 
 /**
  * A peer's upload server (PROTOCOL.md §3): one GET per connection, answered with the file's
@@ -51,8 +56,11 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private readonly idleMs: number;
   private readonly totalMs: number;
   private readonly maxConnections: number;
+  private readonly maxPerAddress: number;
+  private readonly limits: ParserLimits;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
 
   constructor(private readonly options: UploadServerOptions) {
     super();
@@ -61,6 +69,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS;
     this.totalMs = options.totalTimeoutMs ?? DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS;
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_UPLOADS;
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_UPLOADS_PER_ADDRESS;
+    this.limits = { ...DEFAULT_UPLOAD_LIMITS, ...options.limits };
     // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
   }
@@ -93,14 +103,17 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
 
   private accept(socket: Socket): void {
     socket.on('error', () => {}); // a downloader vanishing is its own business; 'close' follows
-    if (this.sockets.size >= this.maxConnections) {
+    const address = socket.remoteAddress ?? '?';
+    const fromHere = this.perAddress.get(address) ?? 0;
+    if (this.sockets.size >= this.maxConnections || (this.maxPerAddress > 0 && fromHere >= this.maxPerAddress)) {
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
+    this.perAddress.set(address, fromHere + 1);
     const started = performance.now();
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    const parser = new RequestParser({ methods: PEER_METHODS, limits: this.options.limits, idleCompletionMs: this.options.idleCompletionMs });
+    const parser = new RequestParser({ methods: PEER_METHODS, limits: this.limits, idleCompletionMs: this.options.idleCompletionMs });
     let handled = false;
     let idleTimer: NodeJS.Timeout | null = null;
     const total = setTimeout(() => socket.destroy(new Error('total time limit')), this.totalMs);
@@ -109,6 +122,9 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
       clearTimeout(total);
       if (idleTimer !== null) clearTimeout(idleTimer);
       this.sockets.delete(socket);
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
     });
 
     const take = (result: ReturnType<RequestParser['next']>) => {
