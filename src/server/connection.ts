@@ -5,6 +5,9 @@ import { handleAdd, handleList, handleLookup, writeError, type Outcome, type Res
 import { RateLimiter } from './rate-limiter.js';
 import type { BulkLane, BulkWork } from './bulk-lane.js';
 import type { ServerLimits } from './options.js';
+import { RequestTimers } from './request-timers.js';
+import { toRequestEvent } from './request-event.js';
+import { dropOwnerRecords } from './owner-drop.js';
 import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
 
 export interface ConnectionHooks {
@@ -35,9 +38,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private ended = false;
   private dropped = false;
   private closeReason: DisconnectEvent['reason'] = 'end';
-  private idleTimer: NodeJS.Timeout | null = null;
-  private headerTimer: NodeJS.Timeout | null = null;
-  private bytesIn = 0;
+  private readonly timers: RequestTimers;
   private consecutiveErrors = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private lastThrottleReport = 0;
@@ -55,6 +56,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
     const { limits } = hooks;
     this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs });
     this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;
+    this.timers = new RequestTimers(limits.headerTimeoutMs, hooks.now, () => this.onIdle(), () => this.onHeaderTimeout());
     socket.setNoDelay(true);
     if (limits.keepAliveMs > 0) socket.setKeepAlive(true, limits.keepAliveMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -102,7 +104,6 @@ export class PeerConnection implements ResponseSink, BulkWork {
   }
 
   private onData(chunk: Buffer): void {
-    this.bytesIn += chunk.length;
     this.parser.push(chunk, this.hooks.now());
     // A connection with pipelined bulk work is served from the bulk lane only, so its next
     // chunk doesn't get a turn ahead of interactive peers.
@@ -175,7 +176,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       this.finishAfterEnd();
       return;
     }
-    this.armTimers();
+    this.timers.arm(this.parser);
   }
 
   /**
@@ -279,42 +280,10 @@ export class PeerConnection implements ResponseSink, BulkWork {
   }
 
   private report(item: Request | ProtocolError, outcome: Outcome, started: number): void {
-    const req = item instanceof ProtocolError ? null : item;
-    const event: RequestEvent = {
-      connectionId: this.id,
-      remote: this.remote,
-      method: req?.method ?? null,
-      rfc: req?.rfc ?? null,
-      status: outcome.status,
-      records: outcome.records,
-      durationMs: this.hooks.now() - started,
-      bytesIn: req?.size ?? 0,
-    };
-    if (req?.host !== undefined) event.host = req.host;
-    if (req?.port !== undefined) event.port = req.port;
-    if (req !== null) event.completion = req.completion;
-    if (outcome.errorCode !== undefined) event.errorCode = outcome.errorCode;
-    this.hooks.onRequest(event);
-  }
-
-  private armTimers(): void {
-    const deadline = this.parser.idleDeadline();
-    if (deadline !== null && this.idleTimer === null) {
-      this.idleTimer = setTimeout(() => this.onIdle(), Math.max(0, deadline - this.hooks.now()));
-    }
-    const { headerTimeoutMs } = this.hooks.limits;
-    if (this.parser.inRequest) {
-      if (this.headerTimer === null && headerTimeoutMs > 0) {
-        this.headerTimer = setTimeout(() => this.onHeaderTimeout(), headerTimeoutMs);
-      }
-    } else if (this.headerTimer !== null) {
-      clearTimeout(this.headerTimer);
-      this.headerTimer = null;
-    }
+    this.hooks.onRequest(toRequestEvent(this.id, this.remote, item, outcome, this.hooks.now() - started));
   }
 
   private onIdle(): void {
-    this.idleTimer = null;
     if (this.busy || this.socket.destroyed) return;
     const done = this.parser.expire(this.hooks.now());
     if (done !== null) this.pendingTail = done;
@@ -323,10 +292,9 @@ export class PeerConnection implements ResponseSink, BulkWork {
 
   /** Slowloris: a request still incomplete this long after its first byte closes the connection. */
   private onHeaderTimeout(): void {
-    this.headerTimer = null;
     if (this.socket.destroyed || !this.parser.inRequest) return;
     if (this.busy || this.throttleTimer !== null) {
-      this.armTimers();
+      this.timers.arm(this.parser);
       return;
     }
     this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'header-timeout' });
@@ -353,47 +321,28 @@ export class PeerConnection implements ResponseSink, BulkWork {
 
   private drop(): void {
     if (this.dropped) return;
-    this.dropped = true;
-    // An ADD an asynchronous store is still writing would land after the drop and outlive
-    // its peer (§1): drop once it has landed. Later ADDs see `dropped` and store nothing.
-    if (this.inflight !== null) {
-      const dropNow = () => this.dropNow();
-      void this.inflight.then(dropNow, dropNow);
-      return;
-    }
-    this.dropNow();
+    this.dropped = true; // later ADDs see this and store nothing
+    dropOwnerRecords(this.hooks.store, this.id, this.inflight, (n) => this.hooks.onClosed(this, this.disconnectEvent(n)), this.hooks.onError);
   }
 
-  private dropNow(): void {
-    const dropped = this.hooks.store.dropOwner(this.id);
-    const emit = (n: number) =>
-      this.hooks.onClosed(this, {
-        connectionId: this.id,
-        remote: this.remote,
-        at: Date.now(),
-        recordsDropped: n,
-        reason: this.closeReason,
-        bytesIn: this.socket.bytesRead,
-        bytesOut: this.socket.bytesWritten,
-        ...(this.host !== undefined ? { host: this.host } : {}),
-        ...(this.port !== undefined ? { port: this.port } : {}),
-      });
-    if (isPromise(dropped)) {
-      dropped.then(emit, (err: unknown) => {
-        this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
-        emit(0);
-      });
-    } else {
-      emit(dropped);
-    }
+  private disconnectEvent(recordsDropped: number): DisconnectEvent {
+    return {
+      connectionId: this.id,
+      remote: this.remote,
+      at: Date.now(),
+      recordsDropped,
+      reason: this.closeReason,
+      bytesIn: this.socket.bytesRead,
+      bytesOut: this.socket.bytesWritten,
+      ...(this.host !== undefined ? { host: this.host } : {}),
+      ...(this.port !== undefined ? { port: this.port } : {}),
+    };
   }
 
   private onClose(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    if (this.headerTimer !== null) clearTimeout(this.headerTimer);
+    this.timers.clear();
     if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
     this.throttleTimer = null;
-    this.idleTimer = this.headerTimer = null;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
