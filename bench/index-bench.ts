@@ -11,6 +11,8 @@ import { addRequests, joinRfc, joinTraffic, lookupRequest, probeAnswer, probeRfc
 
 const MB = 1e6;
 
+type Measured = LookupLoadResult & { cpuPerAnswer: number };
+
 /**
  * The index-server figures of issue 6, in one sequence on one server child: LOOKUP rate and
  * latency against bare Node, then the index grown to 100k and (by the join burst) 1M records,
@@ -26,18 +28,22 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
   const server = await ChildHandle.server(BENCH_SERVER_LIMITS);
   const bare = await ChildHandle.bare('reqresp', answers[0]!.toString('latin1'));
   const held: Socket[] = [];
-  const load = (port: number, clients: number, exact: boolean) =>
-    lookupLoad({ port, clients, requests, answers: exact ? answers : null, answerLength, warmupMs: cfg.warmupMs, durationMs: cfg.durationMs });
+  /** One closed-loop run, with the server child's CPU per answer (less noisy than a rate on a shared machine). */
+  const load = async (child: ChildHandle, clients: number, exact: boolean) => {
+    const cpuBefore = await child.cpuMicros();
+    const r = await lookupLoad({ port: child.port, clients, requests, answers: exact ? answers : null, answerLength, warmupMs: cfg.warmupMs, durationMs: cfg.durationMs });
+    return { ...r, cpuPerAnswer: ((await child.cpuMicros()) - cpuBefore) / Math.max(1, r.completed ?? r.answered) };
+  };
   /**
    * Best of `rounds` runs on the server under test and on a reference server, alternating, so
    * both meet the same machine (other processes come and go on a shared one).
    */
   const pair = async (clients: number, other: ChildHandle, otherIsP2pci: boolean) => {
-    let p2: LookupLoadResult | null = null;
-    let ref: LookupLoadResult | null = null;
+    let p2: Measured | null = null;
+    let ref: Measured | null = null;
     for (let round = 0; round < cfg.rounds; round++) {
       for (const [child, exact] of [[server, true], [other, otherIsP2pci]] as const) {
-        const r = await load(child.port, clients, exact);
+        const r = await load(child, clients, exact);
         if (r.wrongAnswers > 0) throw new Error(`${r.wrongAnswers} wrong LOOKUP answers from ${child.name}`);
         if (child === server && (p2 === null || r.rate > p2.rate)) p2 = r;
         if (child === other && (ref === null || r.rate > ref.rate)) ref = r;
@@ -57,7 +63,7 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
     await registerProbes(server);
     await registerProbes(small);
     // Warm-up (JIT, socket buffers) of both p2pci servers; not measured.
-    for (const child of [server, small, bare]) await load(child.port, cfg.latencyClients, child !== bare);
+    for (const child of [server, small, bare]) await load(child, cfg.latencyClients, child !== bare);
 
     for (const clients of cfg.lookupClients) {
       log(`LOOKUP, ${clients} clients`);
@@ -69,6 +75,12 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
         value: p2.rate, unit: 'req/s', reference: b.rate, referenceLabel: 'bare Node', ratio,
         ...(judged ? { target: '>= 0.70 x bare Node', pass: judge(ratio >= 0.7) } : {}),
       });
+      if (judged) {
+        rows.push({
+          figure: `server CPU per LOOKUP, ${clients} clients`, value: p2.cpuPerAnswer, unit: 'µs', reference: b.cpuPerAnswer, referenceLabel: 'bare Node',
+          ratio: p2.cpuPerAnswer / b.cpuPerAnswer, note: 'user + system of the server process, per answer',
+        });
+      }
       if (clients === cfg.latencyClients) {
         const p99 = percentile(p2.latencies, 99);
         rows.push({ figure: `LOOKUP latency p50, ${clients} clients`, value: percentile(p2.latencies, 50), unit: 'ms', reference: percentile(b.latencies, 50), referenceLabel: 'bare Node' });

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildCommand, ChildReady, ChildReply, CountReport, MemReport, SampleReport } from './ipc.js';
+import type { ChildCommand, ChildReady, ChildReply, CountReport, CpuReport, MemReport, SampleReport } from './ipc.js';
 
 /**
  * The parent's handle on one server child (p2pci or bare Node): starts it, waits for its
@@ -71,6 +71,10 @@ export class ChildHandle {
 
   count(): Promise<CountReport> {
     return this.ask({ cmd: 'count' }) as Promise<CountReport>;
+  }
+
+  async cpuMicros(): Promise<number> {
+    return ((await this.ask({ cmd: 'cpu' })) as CpuReport).cpuMicros;
   }
 
   sampleStart(): Promise<unknown> {

@@ -16,6 +16,10 @@ export function serveParent(port: number, count: () => CountReport | Promise<Cou
           return { id: msg.id, ...memReport() };
         case 'count':
           return { id: msg.id, ...(await count()) };
+        case 'cpu': {
+          const { user, system } = process.cpuUsage();
+          return { id: msg.id, cpuMicros: user + system };
+        }
         case 'sample-start':
           sampler.start();
           return { id: msg.id };

@@ -6,6 +6,7 @@
 export type ChildCommand =
   | { cmd: 'mem'; gc: boolean }
   | { cmd: 'count' }
+  | { cmd: 'cpu' }
   | { cmd: 'sample-start' }
   | { cmd: 'sample-stop' };
 
@@ -22,6 +23,11 @@ export interface CountReport {
   records: number;
 }
 
+/** CPU time the child has used so far, user + system, in microseconds. */
+export interface CpuReport {
+  cpuMicros: number;
+}
+
 export interface SampleReport {
   /** Highest RSS seen between sample-start and sample-stop, and the RSS at start. */
   maxRss: number;
@@ -30,7 +36,7 @@ export interface SampleReport {
 }
 
 export type ChildRequest = ChildCommand & { id: number };
-export type ChildReply = { id: number; error?: string } & Partial<MemReport & CountReport & SampleReport>;
+export type ChildReply = { id: number; error?: string } & Partial<MemReport & CountReport & SampleReport & CpuReport>;
 export interface ChildReady {
   ready: true;
   port: number;

@@ -16,6 +16,8 @@ export interface LookupLoadOptions {
 export interface LookupLoadResult {
   /** Answers completed inside the measured window. */
   answered: number;
+  /** Every answer of the run, warm-up included (for CPU per answer). Optional: other benches build these too. */
+  completed?: number;
   rate: number;
   /** Latency of every measured answer, sorted, in milliseconds. */
   latencies: Float64Array;
@@ -30,6 +32,7 @@ export async function lookupLoad(o: LookupLoadOptions): Promise<LookupLoadResult
   const sockets = await connectMany(o.port, o.clients);
   const latencies = new Float64Array(4_000_000);
   let answered = 0;
+  let completed = 0;
   let wrong = 0;
   const start = performance.now();
   const measureFrom = start + o.warmupMs;
@@ -40,7 +43,7 @@ export async function lookupLoad(o: LookupLoadOptions): Promise<LookupLoadResult
     await closeAll(sockets);
   }
   const lat = latencies.slice(0, Math.min(answered, latencies.length)).sort();
-  return { answered, rate: answered / (o.durationMs / 1000), latencies: lat, wrongAnswers: wrong };
+  return { answered, completed, rate: answered / (o.durationMs / 1000), latencies: lat, wrongAnswers: wrong };
 
   function runClient(socket: Socket, c: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -62,6 +65,7 @@ export async function lookupLoad(o: LookupLoadOptions): Promise<LookupLoadResult
         const answer = parts.length === 0 ? chunk : Buffer.concat([...parts, chunk]);
         parts = [];
         got = 0;
+        completed++;
         if (answer.length !== o.answerLength || (o.answers !== null && !answer.equals(o.answers[i]!))) wrong++;
         if (now >= measureFrom && now <= measureTo) {
           if (answered < latencies.length) latencies[answered] = now - sentAt;
