@@ -164,7 +164,7 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
     const growth = (rss.maxRss - rss.startRss) / MB;
     rows.push({
       figure: 'LIST ALL, server RSS growth', value: growth, unit: 'MB', target: '< 50 MB', pass: judge(growth < 50),
-      note: `RSS ${(rss.startRss / MB).toFixed(0)} -> peak ${(rss.maxRss / MB).toFixed(0)} MB (${rss.samples} samples)`,
+      note: `RSS ${(rss.startRss / MB).toFixed(0)} -> peak ${(rss.maxRss / MB).toFixed(0)} MB (${rss.samples} timer samples and the kernel's peak RSS)`,
     });
   } finally {
     await closeAll(held);
