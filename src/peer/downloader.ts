@@ -1,10 +1,10 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GetHeadReader, ProtocolError, encodeGet, resolveBody, type PeerAddress } from '../protocol/index.js';
 import { ShareFolder, rfcFileName } from './share-folder.js';
-import { describeNetError } from './net-errors.js';
+import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
 import { LocalWriteError, describeFsError, rewriteRange } from './temp-file.js';
 
@@ -103,18 +103,8 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
 }
 
 function connectTo(peer: PeerAddress, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: peer.host, port: peer.port, noDelay: true });
-    const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new PeerFailed(describeNetError(err)));
-    });
+  return connectWithin(peer, timeoutMs).catch((err: Error) => {
+    throw new PeerFailed(err.message);
   });
 }
 

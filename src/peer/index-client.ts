@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   ProtocolError, ResponseParser, encodeAdd, encodeList, encodeLookup,
   type IndexMethod, type IndexResponse, type PeerAddress,
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { describeNetError } from './net-errors.js';
+import { connectWithin, describeNetError } from './net-errors.js';
 
 export interface IndexClientOptions {
   server: PeerAddress;
@@ -140,21 +140,12 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   }
 
   private open(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.server.host, port: this.server.port, noDelay: true });
-      const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        this.lastError = describeNetError(err);
-        reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError})`));
-      });
+    return connectWithin(this.server, this.connectTimeoutMs).catch((err: Error) => {
+      this.lastError = err.message;
+      throw new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError})`);
     });
   }
+
 
   private attach(socket: Socket, reconnect: boolean): void {
     this.socket = socket;
