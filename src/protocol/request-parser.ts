@@ -46,17 +46,11 @@ function methodSet(methods: readonly Method[]): ReadonlySet<Method> {
   return set;
 }
 
-interface Partial_ {
-  method: Method;
-  rfc: number | null;
-  host?: string;
-  port?: number;
-  title?: string;
-  os?: string;
+/** A request still being read: the fields of a Request so far, and what completes it. */
+interface Partial_ extends Omit<Request, 'completion'> {
   /** Bit set of the defined headers seen so far. */
   seen: number;
   headerCount: number;
-  size: number;
 }
 
 /**
