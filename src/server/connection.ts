@@ -97,6 +97,10 @@ export class PeerConnection implements ResponseSink, BulkWork {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  nextTurn(): Promise<void> {
+    return new Promise((resolve) => this.hooks.bulkLane.enqueue({ runTurn: resolve }));
+  }
+
   /** Server shutdown: close now; the records go with the connection. */
   shutdown(): void {
     this.closeReason = 'shutdown';

@@ -16,6 +16,8 @@ export interface ResponseSink {
   write(text: string): boolean;
   /** Resolves when the output has drained, or at once if the connection is gone. */
   drained(): Promise<void>;
+  /** Resolves on a later turn of the event loop, after the other peers had theirs. */
+  nextTurn(): Promise<void>;
   readonly closed: boolean;
 }
 
@@ -34,6 +36,12 @@ export interface HandlerContext {
 
 /** Records per LIST write: big enough to amortise a write, small enough to keep memory flat. */
 const LIST_BATCH = 512;
+/**
+ * Batches written before a LIST lets the other peers have a turn. A peer reading fast never
+ * backs up its output, so without this a LIST of a million records would hold the event loop
+ * for a quarter of a second.
+ */
+const LIST_BATCHES_PER_TURN = 8;
 
 export function handleAdd(ctx: HandlerContext, req: Request): MaybePromise<Outcome> {
   const record: RfcRecord = { rfc: req.rfc!, title: req.title ?? '', host: req.host!, port: req.port! };
@@ -69,12 +77,13 @@ export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
   sink.write(encodeResponseStart(200));
   const it = (source as Iterable<RfcRecord[]>)[Symbol.iterator]();
   const pump = (n: number): MaybePromise<Outcome> => {
-    for (;;) {
+    for (let batches = 1; ; batches++) {
       if (sink.closed) return { status: 200, records: n };
       const step = it.next();
       if (step.done) return done(n);
       n += step.value.length;
       if (!sink.write(encodeBatch(step.value))) return sink.drained().then(() => pump(n));
+      if (batches >= LIST_BATCHES_PER_TURN) return sink.nextTurn().then(() => pump(n));
     }
   };
   return pump(0);
@@ -95,6 +104,7 @@ async function streamAsync(source: AsyncIterable<RfcRecord[]>, sink: ResponseSin
       break;
     }
     n += step.value.length;
+    // Each batch from an asynchronous store already waits a turn for its data.
     if (!sink.write(encodeBatch(step.value))) await sink.drained();
     step = await it.next();
   }

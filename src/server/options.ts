@@ -38,7 +38,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   maxConnections: 50_000,
   maxConnectionsPerAddress: 20_000,
   maxRequestsPerSecond: 2_000,
-  maxPendingOutputBytes: 256 * 1024,
+  maxPendingOutputBytes: 64 * 1024,
   keepAliveMs: 30_000,
   maxConsecutiveErrors: 16,
   maxRequestsPerTurn: 64,
