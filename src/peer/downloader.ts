@@ -43,6 +43,9 @@ export class DownloadError extends Error {
 
 class PeerFailed extends Error {}
 
+/** File writes queued before the downloader waits for the disk. */
+const MAX_WRITES_IN_FLIGHT = 1 << 20;
+
 /** Bytes tolerated ahead of the body (§6: the body is the LAST Content-Length bytes). */
 const MAX_EXTRA_BYTES = 64 * 1024;
 
@@ -122,16 +125,30 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
   let contentLength = -1;
   let headTail: Buffer = Buffer.alloc(0);
   let written = 0;
+  // Writes are queued in order and awaited only past MAX_WRITES_IN_FLIGHT, so the socket is
+  // read while the disk writes (one await per 64 KiB chunk halved throughput at 8 downloads).
+  let queued: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let writeFailure: unknown = null;
+  const checkWrites = () => {
+    if (writeFailure !== null) throw new LocalWriteError(`cannot write into the folder: ${describeFsError(writeFailure)}`);
+  };
   const write = async (chunk: Buffer) => {
     if (chunk.length === 0) return;
     if (written + chunk.length > contentLength + MAX_EXTRA_BYTES) throw new PeerFailed(`sent more than Content-Length ${contentLength}`);
-    try {
-      await file.write(chunk);
-    } catch (err) {
-      throw new LocalWriteError(`cannot write into the folder: ${describeFsError(err)}`);
-    }
+    checkWrites();
     written += chunk.length;
-    options.onProgress?.(Math.min(written, contentLength), contentLength, peer);
+    inFlight += chunk.length;
+    queued = queued.then(
+      () => file.write(chunk).then(() => {
+        inFlight -= chunk.length;
+        options.onProgress?.(Math.min(written - inFlight, contentLength), contentLength, peer);
+      }),
+    ).catch((err: unknown) => {
+      writeFailure ??= err;
+    });
+    if (inFlight >= MAX_WRITES_IN_FLIGHT) await queued;
+    checkWrites();
   };
   const onHead = async (r: ReturnType<GetHeadReader['push']>) => {
     if (r === null) return;
@@ -142,11 +159,16 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
     await write(r.bodyStart);
   };
   try {
-    for await (const chunk of socket as AsyncIterable<Buffer>) {
-      if (contentLength < 0) await onHead(reader.push(chunk));
-      else await write(chunk);
+    try {
+      for await (const chunk of socket as AsyncIterable<Buffer>) {
+        if (contentLength < 0) await onHead(reader.push(chunk));
+        else await write(chunk);
+      }
+      if (contentLength < 0) await onHead(reader.end());
+    } finally {
+      await queued; // never rejects: a failure is kept in writeFailure
     }
-    if (contentLength < 0) await onHead(reader.end());
+    checkWrites();
   } catch (err) {
     socket.destroy();
     if (err instanceof PeerFailed || err instanceof LocalWriteError) throw err;
