@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Socket } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
+import { encodeLookup } from '../../src/protocol/index.js';
 import { startCli, killAllClis, REPO_ROOT } from '../helpers/cli.js';
-import { connect, readUntil, endsWithText, waitForClose } from '../helpers/net.js';
+import { readUntil, endsWithText, waitForClose, registeredPeer } from '../helpers/net.js';
 
 /** Debian's chromium (what .ci/run installs); P2PCI_CHROMIUM points elsewhere on other systems. */
 const CHROMIUM = process.env['P2PCI_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -22,12 +22,8 @@ after(async () => {
 });
 
 async function peer(port: number, host: string, uploadPort: number, adds: Array<[number, string]>): Promise<Socket> {
-  const s = await connect(port);
+  const s = await registeredPeer(port, host, uploadPort, adds);
   sockets.push(s);
-  for (const [rfc, title] of adds) {
-    s.write(encodeAdd(rfc, title, { host, port: uploadPort }));
-    await readUntil(s, endsWithText('\r\n\r\n'));
-  }
   return s;
 }
 

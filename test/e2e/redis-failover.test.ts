@@ -6,8 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCli, killAllClis, type RunningCli } from '../helpers/cli.js';
-import { startRedisServer, type RunningRedis } from '../helpers/redis-server.js';
+import { killAllClis } from '../helpers/cli.js';
+import { startRedisServer, startRedisIndexServer, type RunningRedis } from '../helpers/redis-server.js';
 import { RawIndexPeer, BAD_REQUEST, NOT_FOUND, okWith } from '../helpers/raw-index-peer.js';
 
 const TTL_MS = 1000;
@@ -31,11 +31,8 @@ after(async () => {
   await redis?.stop();
 });
 
-async function startServer(prefix: string): Promise<{ cli: RunningCli; port: number; instanceId: string }> {
-  const cli = startCli(['server', '--port', '0', '--host', '127.0.0.1', '--store', redis.url, '--redis-prefix', prefix, '--redis-heartbeat-ttl-ms', String(TTL_MS)]);
-  const id = await cli.waitForLine(/redis store: instance (\S+) shares the index at /);
-  const m = await cli.waitForLine(/listening on [^ ]+:(\d+)/);
-  return { cli, port: Number(m[1]), instanceId: id[1]! };
+function startServer(prefix: string): ReturnType<typeof startRedisIndexServer> {
+  return startRedisIndexServer(redis.url, prefix, TTL_MS);
 }
 
 async function rawPeer(serverPort: number, host: string, port: number): Promise<RawIndexPeer> {

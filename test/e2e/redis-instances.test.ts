@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startCli, runCli, killAllClis, type RunningCli } from '../helpers/cli.js';
-import { startRedisServer, type RunningRedis } from '../helpers/redis-server.js';
+import { startCli, runCli, killAllClis } from '../helpers/cli.js';
+import { startRedisServer, startRedisIndexServer, type RunningRedis } from '../helpers/redis-server.js';
 import { RawIndexPeer, NOT_FOUND, okWith } from '../helpers/raw-index-peer.js';
 import { peerFolder, sha256File, fixture } from '../helpers/peer-folders.js';
 
@@ -26,11 +26,8 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function startServer(prefix: string): Promise<{ cli: RunningCli; port: number; instanceId: string }> {
-  const cli = startCli(['server', '--port', '0', '--host', '127.0.0.1', '--store', redis.url, '--redis-prefix', prefix, '--redis-heartbeat-ttl-ms', '1000']);
-  const id = await cli.waitForLine(/redis store: instance (\S+) shares the index at /);
-  const m = await cli.waitForLine(/listening on [^ ]+:(\d+)/);
-  return { cli, port: Number(m[1]), instanceId: id[1]! };
+function startServer(prefix: string): ReturnType<typeof startRedisIndexServer> {
+  return startRedisIndexServer(redis.url, prefix, 1000);
 }
 
 async function rawPeer(serverPort: number, host: string, port: number): Promise<RawIndexPeer> {

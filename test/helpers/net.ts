@@ -9,6 +9,7 @@
  * between two calls are never lost: each call returns what arrived since the previous one.
  */
 import { connect as netConnect, type Socket } from 'node:net';
+import { encodeAdd } from '../../src/protocol/index.js';
 import { IndexServer } from '../../src/server/index-server.js';
 import { MemoryStore } from '../../src/index/memory-store.js';
 import type { ServerLimits } from '../../src/server/options.js';
@@ -221,4 +222,14 @@ export async function startIndexServer(options: { store?: Store; limits?: Partia
   server.on('error', () => {}); // tests assert on answers; a store error must not crash the runner
   const { port } = await server.listen(0, LOCALHOST);
   return { server, port, store, close: () => server.close() };
+}
+
+/** A raw-socket peer that ADDs `adds` one by one (waiting for each answer) and stays connected. */
+export async function registeredPeer(indexPort: number, host: string, uploadPort: number, adds: Array<[number, string]>): Promise<Socket> {
+  const s = await connect(indexPort);
+  for (const [rfc, title] of adds) {
+    s.write(encodeAdd(rfc, title, { host, port: uploadPort }));
+    await readUntil(s, endsWithText('\r\n\r\n'));
+  }
+  return s;
 }

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCli, type RunningCli } from './cli.js';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER ?? 'redis-server';
 
@@ -121,4 +122,16 @@ export async function startRedisServer(timeoutMs = 10_000): Promise<RunningRedis
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A `p2pci server` child on the given Redis store, with its port and instance id once it is up. */
+export async function startRedisIndexServer(
+  redisUrl: string,
+  prefix: string,
+  heartbeatTtlMs: number,
+): Promise<{ cli: RunningCli; port: number; instanceId: string }> {
+  const cli = startCli(['server', '--port', '0', '--host', '127.0.0.1', '--store', redisUrl, '--redis-prefix', prefix, '--redis-heartbeat-ttl-ms', String(heartbeatTtlMs)]);
+  const id = await cli.waitForLine(/redis store: instance (\S+) shares the index at /);
+  const m = await cli.waitForLine(/listening on [^ ]+:(\d+)/);
+  return { cli, port: Number(m[1]), instanceId: id[1]! };
 }

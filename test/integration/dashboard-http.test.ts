@@ -1,10 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
+import { encodeLookup } from '../../src/protocol/index.js';
 import { startDashboard, MAX_URL_BYTES, MAX_HTTP_CONNECTIONS, type Dashboard } from '../../src/observe/http-dashboard.js';
 import type { StatsSnapshot } from '../../src/observe/stats-types.js';
-import { connect, readUntil, containsText, endsWithText, exchange, nextEvent, startIndexServer, waitForClose, withTimeout, type RunningIndexServer } from '../helpers/net.js';
+import { connect, readUntil, containsText, endsWithText, exchange, nextEvent, registeredPeer, startIndexServer, waitForClose, withTimeout, type RunningIndexServer } from '../helpers/net.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 const sockets: Socket[] = [];
@@ -22,12 +22,8 @@ async function setup(): Promise<{ index: RunningIndexServer; dash: Dashboard }> 
 }
 
 async function peer(port: number, host: string, uploadPort: number, adds: Array<[number, string]>): Promise<Socket> {
-  const s = await connect(port);
+  const s = await registeredPeer(port, host, uploadPort, adds);
   sockets.push(s);
-  for (const [rfc, title] of adds) {
-    s.write(encodeAdd(rfc, title, { host, port: uploadPort }));
-    await readUntil(s, endsWithText('\r\n\r\n'));
-  }
   return s;
 }
 
