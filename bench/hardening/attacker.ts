@@ -3,7 +3,7 @@
  * peer's. Opens `connections` sockets to the index server for `seconds`: a third send random
  * garbage, a third send a partial request and stall (slowloris), a third flood pipelined
  * requests without reading the answers. Whatever the server closes is reopened at once.
- * Usage: attacker.js <port> <connections> <seconds>
+ * Usage: [ATTACK_KINDS=garbage,partial,flood] attacker.js <port> <connections> <seconds>
  */
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -59,8 +59,9 @@ function open(kind: Kind): void {
   });
 }
 
-const kinds: Kind[] = ['garbage', 'partial', 'flood'];
-for (let i = 0; i < total; i++) open(kinds[i % 3]!);
+// ATTACK_KINDS=garbage,flood (say) narrows the attack down, to see what costs what.
+const kinds = (process.env.ATTACK_KINDS ?? 'garbage,partial,flood').split(',') as Kind[];
+for (let i = 0; i < total; i++) open(kinds[i % kinds.length]!);
 setTimeout(() => {
   const open = [...live];
   live.clear();
