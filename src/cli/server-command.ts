@@ -23,7 +23,7 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof ServerLimits, string, string]> = [
   ['maxPendingOutputBytes', '--max-pending-output-bytes <n>', 'answer bytes queued for a peer before the server stops reading it'],
   ['maxConsecutiveErrors', '--max-consecutive-errors <n>', 'bad requests in a row after which a connection is closed (0 = never)'],
   ['maxRequestsPerTurn', '--max-requests-per-turn <n>', 'requests answered for one peer before the others get a turn'],
-  ['bulkBudgetMs', '--bulk-budget-ms <n>', 'ms of pipelined bulk work per event-loop turn, so interactive peers never wait behind floods'],
+  ['bulkBudgetMs', '--bulk-budget-ms <n>', 'ms of pipelined bulk work per event-loop turn, so interactive peers never wait behind floods (0: one bulk peer per turn)'],
 ];
 
 export interface ServerCommandOptions extends Partial<ServerLimits>, Partial<StoreFlags> {

@@ -26,7 +26,7 @@ export interface ServerLimits extends ParserLimits {
   maxConsecutiveErrors: number;
   /** Requests answered for one connection before it yields to the others (bulk lane). */
   maxRequestsPerTurn: number;
-  /** Milliseconds of bulk work (see bulk-lane.ts) per turn of the event loop. */
+  /** Milliseconds of bulk work (see bulk-lane.ts) per turn of the event loop; 0 = one connection's turn. */
   bulkBudgetMs: number;
 }
 
@@ -42,7 +42,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   keepAliveMs: 30_000,
   maxConsecutiveErrors: 16,
   maxRequestsPerTurn: 64,
-  bulkBudgetMs: 1,
+  bulkBudgetMs: 0,
 };
 
 export interface IndexServerOptions {
