@@ -7,6 +7,7 @@ import {
   STATUS_PHRASES, type ParserLimits, type StatusCode,
 } from '../protocol/index.js';
 import { ShareFolder } from './share-folder.js';
+import { AddressTally } from '../net/address-tally.js';
 import { osDescription } from './os-info.js';
 
 export interface UploadServerOptions {
@@ -60,7 +61,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private readonly limits: ParserLimits;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress = new AddressTally();
 
   constructor(private readonly options: UploadServerOptions) {
     super();
@@ -104,13 +105,12 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private accept(socket: Socket): void {
     socket.on('error', () => {}); // a downloader vanishing is its own business; 'close' follows
     const address = socket.remoteAddress ?? '?';
-    const fromHere = this.perAddress.get(address) ?? 0;
-    if (this.sockets.size >= this.maxConnections || (this.maxPerAddress > 0 && fromHere >= this.maxPerAddress)) {
+    if (this.sockets.size >= this.maxConnections || (this.maxPerAddress > 0 && this.perAddress.count(address) >= this.maxPerAddress)) {
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
-    this.perAddress.set(address, fromHere + 1);
+    this.perAddress.add(address);
     const started = performance.now();
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const parser = new RequestParser({ methods: PEER_METHODS, limits: this.limits, idleCompletionMs: this.options.idleCompletionMs });
@@ -122,9 +122,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
       clearTimeout(total);
       if (idleTimer !== null) clearTimeout(idleTimer);
       this.sockets.delete(socket);
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, n);
+      this.perAddress.remove(address);
     });
 
     const take = (result: ReturnType<RequestParser['next']>) => {

@@ -47,12 +47,18 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private bulk = false;
   private drainWaiters: Array<() => void> = [];
 
+  /** `address:port` of the peer's end, as events and logs show it. */
+  readonly remote: string;
+
   constructor(
     readonly id: string,
-    readonly remote: string,
+    /** The peer's IP address (what the per-address limit counts). */
+    readonly address: string,
+    remotePort: number,
     private readonly socket: Socket,
     private readonly hooks: ConnectionHooks,
   ) {
+    this.remote = `${address}:${remotePort}`;
     const { limits } = hooks;
     this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs });
     this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket, type AddressInfo } from 'node:n
 import { randomBytes } from 'node:crypto';
 import { PeerConnection, type ConnectionHooks } from './connection.js';
 import { BulkLane } from './bulk-lane.js';
+import { AddressTally } from '../net/address-tally.js';
 import { DEFAULT_SERVER_LIMITS, type IndexServerOptions, type ServerLimits } from './options.js';
 import type { IndexServerEvents } from './events.js';
 import type { Store } from '../index/store.js';
@@ -20,7 +21,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
   readonly startedAt = Date.now();
   private readonly server: Server;
   private readonly connections = new Map<string, PeerConnection>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress = new AddressTally();
   private readonly hooks: ConnectionHooks;
   private readonly instanceId: string;
   private nextId = 1;
@@ -99,19 +100,18 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
       return;
     }
     const { maxConnections, maxConnectionsPerAddress } = this.limits;
-    const fromHere = this.perAddress.get(remote) ?? 0;
     if (maxConnections > 0 && this.connections.size >= maxConnections) {
       this.reject(socket, remote, 'max-connections');
       return;
     }
-    if (maxConnectionsPerAddress > 0 && fromHere >= maxConnectionsPerAddress) {
+    if (maxConnectionsPerAddress > 0 && this.perAddress.count(remote) >= maxConnectionsPerAddress) {
       this.reject(socket, remote, 'max-connections-per-address');
       return;
     }
     const id = `${this.instanceId}:${this.nextId++}`;
-    const conn = new PeerConnection(id, `${remote}:${socket.remotePort ?? 0}`, socket, this.hooks);
+    const conn = new PeerConnection(id, remote, socket.remotePort ?? 0, socket, this.hooks);
     this.connections.set(id, conn);
-    this.perAddress.set(remote, fromHere + 1);
+    this.perAddress.add(remote);
     this.emit('connect', { connectionId: id, remote: conn.remote, at: conn.connectedAt });
   }
 
@@ -123,10 +123,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
 
   private forget(conn: PeerConnection): void {
     if (!this.connections.delete(conn.id)) return;
-    const address = conn.remote.slice(0, conn.remote.lastIndexOf(':'));
-    const n = (this.perAddress.get(address) ?? 1) - 1;
-    if (n <= 0) this.perAddress.delete(address);
-    else this.perAddress.set(address, n);
+    this.perAddress.remove(conn.address);
   }
 
   private emitError(err: Error): void {
