@@ -1,7 +1,7 @@
 import { LineReader, LINE_TOO_LONG } from './line-reader.js';
 import { ProtocolError } from './errors.js';
 import { withDefaults, type ParserLimits } from './limits.js';
-import { isHeaderShaped, parsePort, splitHeaderLine } from './headers.js';
+import { isHeaderShaped, parsePort, splitHeaderLine, type HeaderLine } from './headers.js';
 import { looksLikeRequestLine, parseRequestLine } from './request-line.js';
 import type { Completion, Method, Request } from './messages.js';
 
@@ -162,14 +162,15 @@ export class RequestParser {
       return this.fail(new ProtocolError('REQUEST_TOO_LARGE', `request larger than ${this.limits.maxRequestBytes} bytes`));
     }
     if (line.trim() === '') return this.complete('blank-line');
+    const header = splitHeaderLine(line);
     // A client that sends neither the empty line nor every header still gets its request
     // answered when its next request line arrives, instead of losing both.
-    if (!isHeaderShaped(line) && looksLikeRequestLine(line, this.methods)) {
+    if (header === null && looksLikeRequestLine(line, this.methods)) {
       cur.size -= bytes;
       this.carried = { line, bytes };
       return this.complete('next-request');
     }
-    return this.onHeaderLine(cur, line);
+    return this.onHeaderLine(cur, header);
   }
 
   private onRequestLine(line: string, bytes: number): ParseResult | null {
@@ -183,11 +184,10 @@ export class RequestParser {
     return null;
   }
 
-  private onHeaderLine(cur: Partial_, line: string): ParseResult | null {
+  private onHeaderLine(cur: Partial_, header: HeaderLine | null): ParseResult | null {
     if (++cur.headerCount > this.limits.maxHeaders) {
       return this.fail(new ProtocolError('TOO_MANY_HEADERS', `more than ${this.limits.maxHeaders} header lines`));
     }
-    const header = splitHeaderLine(line);
     if (header === null) return this.fail(new ProtocolError('MALFORMED_HEADER', 'header line must be "Name: value"'));
     // `Post` is a known misspelling of `Port` in widely copied clients (§6).
     const name = header.name === 'post' ? 'port' : header.name;
