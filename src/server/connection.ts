@@ -95,7 +95,12 @@ export class PeerConnection implements ResponseSink, BulkWork {
   write(text: string): boolean {
     if (this.closed) return false;
     this.socket.write(text);
-    return !this.socket.writableNeedDrain || this.socket.writableLength < this.hooks.limits.maxPendingOutputBytes;
+    return !this.outputBackedUp;
+  }
+
+  /** The peer isn't reading: its answers queued here reached the limit (and 'drain' will come). */
+  private get outputBackedUp(): boolean {
+    return this.socket.writableNeedDrain && this.socket.writableLength >= this.hooks.limits.maxPendingOutputBytes;
   }
 
   drained(): Promise<void> {
@@ -156,7 +161,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
           this.yieldTurn();
           return;
         }
-        if (this.socket.writableNeedDrain && this.socket.writableLength >= this.hooks.limits.maxPendingOutputBytes) {
+        if (this.outputBackedUp) {
           this.socket.pause();
           return;
         }
