@@ -18,6 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startCli } from '../helpers/cli.js';
 
 const id = `${process.pid % 10000}${randomInt(100)}`;
@@ -31,6 +32,29 @@ const peerIp = `${subnet}.2`;
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
+}
+
+/** The server side's TCP state of its connection from the peer, as `ss` shows it. */
+function serverSocketState(): string {
+  return execFileSync('ip', ['netns', 'exec', nsServer, 'ss', '-tnoi', 'state', 'established', 'dst', peerIp], { stdio: 'pipe' }).toString();
+}
+
+/**
+ * Linux arms the keepalive timer only while nothing the server sent is waiting for an ACK:
+ * with bytes in flight it retransmits instead (tcp_retries2, ~15 min). The peer's ACK of the
+ * last response can be delayed (delayed ACK, up to 40 ms or more on a loaded machine), so pull
+ * the cable only once the server's socket says everything was acknowledged and its keepalive
+ * timer is the one running. Waits for that state, bounded; returns what `ss` showed.
+ */
+async function waitUntilServerSocketIdle(timeoutMs: number): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const state = serverSocketState();
+    const [, sendQ] = /^\s*\d+\s+(\d+)\s/m.exec(state) ?? [];
+    if (sendQ === '0' && /timer:\(keepalive/.test(state) && !/unacked:/.test(state)) return state;
+    if (performance.now() > deadline) throw new Error(`server socket never went idle:\n${state}`);
+    await delay(10);
+  }
 }
 
 function canUseNamespaces(): string | null {
@@ -79,9 +103,15 @@ test('a peer that vanishes without FIN/RST is dropped by TCP keepalive', { timeo
     await peer.waitForLine(/^registered$/, 30_000);
     await server.waitForLine(/ADD RFC 3 from vanishing:4000 -> 200/, 15_000);
 
+    await waitUntilServerSocketIdle(10_000);
+
     const pulled = performance.now();
     ip('-n', nsPeer, 'addr', 'flush', 'dev', vethPeer);
-    const [line] = await server.waitForLine(/peer vanishing:4000 .* left \((error|reset)\); 3 records dropped/, 60_000);
+    const gone = /peer vanishing:4000 .* left \((error|reset)\); 3 records dropped/;
+    const [line] = await server.waitForLine(gone, 60_000).catch((err: Error) => {
+      // Say what TCP was doing, so a failure here can be told apart from a failure of ours.
+      throw new Error(`${err.message}\nserver socket state:\n${serverSocketState()}`);
+    });
     const seconds = (performance.now() - pulled) / 1000;
     console.log(`  vanished peer detected after ${seconds.toFixed(1)} s: ${line}`);
     assert.ok(seconds > 0.9 && seconds < 45, `took ${seconds} s`);
