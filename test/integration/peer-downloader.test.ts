@@ -141,21 +141,31 @@ test('disk full in the middle of the body (injected ENOSPC): error, no partial f
   const good = await deviant((s) => s.end(VARIANTS[0]![1](body)));
   const folder = await tempFolder();
   let budget = 20_000;
+  let shortWrites = 0;
   const err = await downloadRfc(100, [good], folder, {
-    // A real file whose writes fail with ENOSPC once 20 KB are in, like a full disk.
+    // A real file on a disk that fills up after 20 KB, as libuv reports it: the write that
+    // crosses the edge is short (no error), the next one fails with ENOSPC.
     openTempFile: async (p) => {
       const fh = await open(p, 'wx');
-      const write = fh.write.bind(fh) as (b: Buffer) => Promise<unknown>;
-      (fh as unknown as { write: (b: Buffer) => Promise<unknown> }).write = async (b: Buffer) => {
-        budget -= b.length;
-        if (budget < 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        return write(b);
+      const writev = fh.writev.bind(fh);
+      (fh as { writev: typeof writev }).writev = async (buffers: readonly NodeJS.ArrayBufferView[]) => {
+        if (budget <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        const fits: Buffer[] = [];
+        for (const b of buffers as Buffer[]) {
+          const part = b.subarray(0, budget);
+          budget -= part.length;
+          if (part.length > 0) fits.push(part);
+        }
+        const r = await writev(fits);
+        shortWrites += r.bytesWritten < (buffers as Buffer[]).reduce((n, b) => n + b.length, 0) ? 1 : 0;
+        return r;
       };
       return fh;
     },
   }).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof DownloadError && err.local, String(err));
   assert.match(err.message, /no space left on the device/);
+  assert.equal(shortWrites, 1, 'the short write was followed by another attempt');
   assert.deepEqual(await readdir(folder.dir), []);
 });
 
