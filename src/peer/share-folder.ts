@@ -1,6 +1,13 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+
+/**
+ * O_NOFOLLOW: a symlink is refused by the open itself (ELOOP), not by a check before it that
+ * the link could dodge. O_NONBLOCK: a FIFO named like an RFC can't hold the open (and a
+ * thread-pool thread) until a writer comes; on a regular file it changes nothing.
+ */
+const OPEN_SHARED = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * A peer's shared folder (PROTOCOL.md §5): the `rfc<number>.txt` files directly in it.
@@ -48,6 +55,20 @@ export class ShareFolder {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Opens RFC `rfc` for reading when this folder shares it as a regular file, with its stats
+   * taken from the open handle (so they describe the very bytes that will be read); null
+   * otherwise. The caller closes the handle.
+   */
+  async openShared(rfc: number): Promise<{ file: FileHandle; stats: Stats } | null> {
+    const file = await open(this.pathOf(rfc), OPEN_SHARED).catch(() => null);
+    if (file === null) return null;
+    const stats = await file.stat().catch(() => null);
+    if (stats?.isFile()) return { file, stats };
+    await file.close().catch(() => {});
+    return null;
   }
 
   async has(rfc: number): Promise<boolean> {

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
   PEER_METHODS, ProtocolError, RequestParser, encodeGetResponseHead, httpDate,
@@ -165,14 +164,16 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   /** Streams the file named by the number alone; resolves with what was sent. */
   private async serve(socket: Socket, rfc: number): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
     // Opened only if the folder shares it as a regular file; gone in between is a 404 too.
-    const file = (await this.folder.has(rfc)) ? await open(this.folder.pathOf(rfc), 'r').catch(() => null) : null;
-    if (file === null) {
+    const shared = await this.folder.openShared(rfc);
+    if (shared === null) {
       this.sendError(socket, 404);
       return { rfc, status: 404, bytes: 0 };
     }
+    const { file, stats: st } = shared;
     try {
       // Size and mtime from the open handle: the head describes exactly the bytes we stream.
-      const st = await file.stat();
+      // Corked until the first body bytes, so head and body leave in one segment, not two.
+      socket.cork();
       socket.write(encodeGetResponseHead({
         status: 200, phrase: 'OK', date: httpDate(new Date()), os: this.os,
         lastModified: httpDate(st.mtime), contentLength: st.size, contentType: 'text/plain',
@@ -181,9 +182,10 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
       if (st.size > 0) {
         // `end` bounds the stream to Content-Length even if the file grows meanwhile.
         const body = file.createReadStream({ start: 0, end: st.size - 1, autoClose: false, highWaterMark: 64 * 1024 });
+        body.once('data', () => process.nextTick(() => socket.uncork()));
         await pipeline(body, socket);
       } else {
-        await new Promise<void>((resolve) => socket.end(resolve));
+        await new Promise<void>((resolve) => socket.end(resolve)); // end() uncorks
       }
       return { rfc, status: 200, bytes: st.size };
     } catch (err) {
