@@ -72,7 +72,9 @@ export async function runGetBench(cfg: BenchConfig, log: (s: string) => void): P
         for (const concurrency of cfg.getConcurrency) {
           const label = `${sizeLabel(size)} x ${concurrency}`;
           // Small transfers are repeated up to 64 MiB, so fixed costs and noise average out.
-          const repeats = size * concurrency >= 1024 * MiB ? 1 : Math.max(2, Math.min(cfg.quick ? 3 : 50, Math.floor((64 * MiB) / (size * concurrency))));
+          // Gigabyte transfers run twice each, in turn (p2pci, bare, bare, p2pci): one run of
+          // each swung ±30 % with the VM disk's writeback, so one sample was a coin toss.
+          const repeats = size * concurrency >= 1024 * MiB ? 2 : Math.max(2, Math.min(cfg.quick ? 3 : 50, Math.floor((64 * MiB) / (size * concurrency))));
           const bytes = size * concurrency * repeats;
           log(`GET ${label}${repeats > 1 ? `, ${repeats} times` : ''}`);
           const peer = { host: '127.0.0.1', port: uploader.port };
