@@ -23,9 +23,9 @@ export function registerOneShotCommands(program: Command): void {
   const common = (cmd: Command) =>
     cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).option('--advertise-host <host>', 'host name to announce');
   common(program.command('lookup').argument('<rfc>', 'RFC number', rfcNumber).description(`which peers have an RFC (exit ${EXIT.NOT_FOUND} if none)`))
-    .action((rfc: number, opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.lookup(rfc), opts)));
+    .action((rfc: number, opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.lookup(rfc), opts, true)));
   common(program.command('list').description('the whole index: every record of every active peer'))
-    .action((opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.list(), opts)));
+    .action((opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.list(), opts, false)));
   common(program.command('get').argument('<rfc>', 'RFC number', rfcNumber).description(`download an RFC into a folder (exit ${EXIT.NOT_FOUND}: no peer has it, ${EXIT.ALL_PEERS_FAILED}: every peer failed)`))
     .requiredOption('-d, --dir <folder>', 'folder to save rfc<N>.txt into')
     .action((rfc: number, opts: OneShotOptions) =>
@@ -37,9 +37,10 @@ export function registerOneShotCommands(program: Command): void {
     );
 }
 
-function answer(res: IndexResponse, opts: OneShotOptions): number {
+/** `lookup`: no records is "none", whether the server says 404 or (never saying 404) 200 and nothing. */
+function answer(res: IndexResponse, opts: OneShotOptions, noneIsNotFound: boolean): number {
   process.stdout.write(opts.json ? JSON.stringify(indexResponseJson(res)) + '\n' : formatIndexResponse(res));
-  if (res.status === 404) return EXIT.NOT_FOUND;
+  if (res.status === 404 || (noneIsNotFound && res.status === 200 && res.records.length === 0)) return EXIT.NOT_FOUND;
   return res.status === 200 ? EXIT.OK : EXIT.ERROR;
 }
 

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { GetHeadReader, ProtocolError, encodeGet, resolveBody, type PeerAddress } from '../protocol/index.js';
+import { GetHeadReader, ProtocolError, encodeGet, resolveBody, surplusReason, type PeerAddress } from '../protocol/index.js';
 import { ShareFolder, rfcFileName } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
@@ -51,9 +51,6 @@ function localWriteFailed(err: unknown): never {
 /** File writes queued before the downloader waits for the disk. */
 const MAX_WRITES_IN_FLIGHT = 1 << 20;
 
-/** Bytes tolerated ahead of the body (§6: the body is the LAST Content-Length bytes). */
-const MAX_EXTRA_BYTES = 64 * 1024;
-
 /**
  * Downloads RFC `rfc` into `folder` from the first of `peers` that sends it whole. Bytes go to
  * a temporary file in the same folder, renamed to `rfc<N>.txt` only once exactly
@@ -87,10 +84,10 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
   try {
     const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
     const body = await receive(socket, peer, rfc, file, options);
-    if (body.trimPrefix > 0 || body.prepend.length > 0) {
-      // Rare (a deviant uploader): rewrite the temp file as prepend + bytes from trimPrefix on.
+    if (body.prepend.length > 0) {
+      // Rare (an uploader that sends no empty line, a file that starts with one): put it back.
       await file.close();
-      await rewriteRange(tempPath, body.prepend, body.trimPrefix, body.contentLength, options.openTempFile);
+      await rewriteRange(tempPath, body.prepend, 0, body.contentLength, options.openTempFile);
       file = await open(tempPath, 'r+');
     }
     try {
@@ -118,7 +115,6 @@ function connectTo(peer: PeerAddress, timeoutMs: number): Promise<Socket> {
 
 interface ReceivedBody {
   contentLength: number;
-  trimPrefix: number;
   prepend: Buffer;
 }
 
@@ -133,7 +129,8 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
   // The socket is read while the disk writes; past MAX_WRITES_IN_FLIGHT the reading waits.
   const writer = new ChunkWriter(file, MAX_WRITES_IN_FLIGHT, (onDisk) => options.onProgress?.(Math.min(onDisk, contentLength), contentLength, peer));
   const write = async (chunk: Buffer) => {
-    if (written + chunk.length > contentLength + MAX_EXTRA_BYTES) throw new PeerFailed(`sent more than Content-Length ${contentLength}`);
+    // Past Content-Length no reading of the head can fit (see resolveBody): stop at once.
+    if (written + chunk.length > contentLength) throw new PeerFailed(surplusReason(written + chunk.length, contentLength));
     written += chunk.length;
     await writer.push(chunk).catch(localWriteFailed);
   };
@@ -164,5 +161,5 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
   }
   const body = resolveBody(written, contentLength, headTail);
   if (!body.ok) throw new PeerFailed(`closed the connection after ${written} of ${contentLength} bytes`);
-  return { contentLength, trimPrefix: body.trimPrefix, prepend: body.prepend };
+  return { contentLength, prepend: body.prepend };
 }

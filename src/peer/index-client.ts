@@ -6,6 +6,8 @@ import {
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { connectWithin, describeNetError } from './net-errors.js';
+import { DeadlineTimer } from '../clock/deadline-timer.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 
 export interface IndexClientOptions {
   server: PeerAddress;
@@ -16,6 +18,16 @@ export interface IndexClientOptions {
   /** Reconnect after the connection drops (the one-shot commands don't). */
   reconnect?: boolean;
   random?: () => number;
+  /** Silence that completes an answer left without its final empty line (§6). */
+  idleCompletionMs?: number;
+  /**
+   * A connection counts as healthy (and the reconnect backoff starts over) once a request
+   * was answered on it, or after it stayed up this long. Not on connect: a server that
+   * accepts and then drops us must not be re-dialled at full speed.
+   */
+  healthyAfterMs?: number;
+  /** Time and timers of idle completion; tests inject their own. */
+  clock?: Clock;
 }
 
 /** The index server can't be reached right now; the client is retrying in the background. */
@@ -53,9 +65,13 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private readonly random: () => number;
   private readonly registered = new Map<number, string>();
   private socket: Socket | null = null;
-  private parser = new ResponseParser();
+  private readonly clock: Clock;
+  private readonly idleCompletionMs: number | undefined;
+  private readonly healthyAfterMs: number;
+  private parser: ResponseParser;
   private pending: Pending[] = [];
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idle: DeadlineTimer;
+  private healthyTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private closed = false;
@@ -69,6 +85,15 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.reconnect = options.reconnect ?? true;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
+    this.idleCompletionMs = options.idleCompletionMs;
+    this.healthyAfterMs = options.healthyAfterMs ?? 5_000;
+    this.parser = this.newParser();
+    this.idle = new DeadlineTimer((now) => this.onIdle(now), this.clock);
+  }
+
+  private newParser(): ResponseParser {
+    return new ResponseParser({ idleCompletionMs: this.idleCompletionMs });
   }
 
   get online(): boolean {
@@ -149,11 +174,12 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
 
   private attach(socket: Socket, reconnect: boolean): void {
     this.socket = socket;
-    this.parser = new ResponseParser();
-    this.attempt = 0;
+    this.parser = this.newParser();
+    this.healthyTimer = setTimeout(() => this.markHealthy(), this.healthyAfterMs);
+    this.healthyTimer.unref();
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {
-      this.parser.push(chunk, performance.now());
+      this.parser.push(chunk, this.clock.now());
       this.drain();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -173,18 +199,24 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
       }
       this.settle(out);
     }
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    const deadline = this.parser.idleDeadline();
-    if (deadline !== null) {
-      // §6: a LOOKUP/LIST answer without its final empty line ends with the server's silence.
-      this.idleTimer = setTimeout(() => {
-        const out = this.parser.expire(performance.now());
-        if (out !== null) this.settle(out);
-      }, Math.max(0, deadline - performance.now()) + 1);
-    }
+    // §6: a LOOKUP/LIST answer without its final empty line ends with the server's silence.
+    this.idle.arm(this.parser.idleDeadline());
+  }
+
+  private onIdle(now: number): void {
+    const out = this.parser.expire(now);
+    if (out !== null) this.settle(out);
+    this.drain();
+  }
+
+  private markHealthy(): void {
+    this.attempt = 0;
+    if (this.healthyTimer !== null) clearTimeout(this.healthyTimer);
+    this.healthyTimer = null;
   }
 
   private settle(res: IndexResponse): void {
+    this.markHealthy();
     const p = this.pending.shift();
     if (p === undefined) return;
     clearTimeout(p.timer);
@@ -194,7 +226,9 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private onClose(socket: Socket): void {
     if (this.socket !== socket) return;
     this.socket = null;
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idle.clear();
+    if (this.healthyTimer !== null) clearTimeout(this.healthyTimer);
+    this.healthyTimer = null;
     const reason = socket.errored?.message ?? 'connection closed by the server';
     this.lastError = reason;
     for (const p of this.pending.splice(0)) {

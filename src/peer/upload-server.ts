@@ -8,6 +8,8 @@ import {
 import { ShareFolder } from './share-folder.js';
 import { AddressTally } from '../net/address-tally.js';
 import { osDescription } from './os-info.js';
+import { DeadlineTimer } from '../clock/deadline-timer.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 
 export interface UploadServerOptions {
   folder: ShareFolder;
@@ -23,6 +25,8 @@ export interface UploadServerOptions {
   maxConnectionsPerAddress?: number;
   limits?: Partial<ParserLimits>;
   idleCompletionMs?: number;
+  /** Time and timers of idle completion; tests inject their own. */
+  clock?: Clock;
 }
 
 export interface TransferEvent {
@@ -114,12 +118,14 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const parser = new RequestParser({ methods: PEER_METHODS, limits: this.limits, idleCompletionMs: this.options.idleCompletionMs });
     let handled = false;
-    let idleTimer: NodeJS.Timeout | null = null;
+    const clock = this.options.clock ?? systemClock;
+    // §6: a GET without its empty line is processed once the downloader falls silent.
+    const idle = new DeadlineTimer((now) => take(parser.expire(now)), clock);
     const total = setTimeout(() => socket.destroy(new Error('total time limit')), this.totalMs);
     socket.setTimeout(this.idleMs, () => socket.destroy(new Error(`idle for ${this.idleMs} ms`)));
     socket.on('close', () => {
       clearTimeout(total);
-      if (idleTimer !== null) clearTimeout(idleTimer);
+      idle.clear();
       this.sockets.delete(socket);
       this.perAddress.remove(address);
     });
@@ -127,7 +133,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     const take = (result: ReturnType<RequestParser['next']>) => {
       if (result === null || handled) return;
       handled = true;
-      if (idleTimer !== null) clearTimeout(idleTimer);
+      idle.clear();
       socket.pause();
       socket.removeAllListeners('data');
       socket.on('data', () => {}); // bytes after the request are not ours to interpret
@@ -139,21 +145,14 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
         this.serve(socket, result.rfc!).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
       }
     };
-    const armIdle = () => {
-      if (idleTimer !== null) clearTimeout(idleTimer);
-      const deadline = parser.idleDeadline();
-      if (deadline === null || handled) return;
-      // §6: a GET without its empty line is processed once the downloader falls silent.
-      idleTimer = setTimeout(() => take(parser.expire(performance.now())), Math.max(0, deadline - performance.now()) + 1);
-    };
     socket.on('data', (chunk: Buffer) => {
-      parser.push(chunk, performance.now());
+      parser.push(chunk, clock.now());
       take(parser.next());
-      armIdle();
+      if (!handled) idle.arm(parser.idleDeadline());
     });
     socket.on('end', () => {
       if (handled) return;
-      take(parser.expire(performance.now(), true) ?? new ProtocolError('MALFORMED_REQUEST_LINE', 'connection closed before a complete GET'));
+      take(parser.expire(clock.now(), true) ?? new ProtocolError('MALFORMED_REQUEST_LINE', 'connection closed before a complete GET'));
     });
   }
 

@@ -13,12 +13,18 @@ export interface GetHeadResult {
   /** Body bytes that arrived in the same chunks as the head. */
   bodyStart: Buffer;
   /**
-   * The bytes between the last header line and the body start (normally the empty line).
-   * If the uploader sent no empty line and the file itself begins with an empty line, those
-   * bytes are really the body's first bytes; `resolveBody` puts them back when needed.
+   * The bytes between the last header line and the body start (normally the empty line),
+   * when they may instead be the body's first bytes: the uploader sent no empty line and the
+   * file itself begins with one. Empty when the head is the spec's own (§3: five headers,
+   * CRLF, then the empty line): such an uploader sent that empty line, so it is never the
+   * file's. `resolveBody` decides between the two readings.
    */
   headTail: Buffer;
 }
+
+/** The spec's head (§3) names exactly these, spelled so; each is one bit of `spelled`. */
+const SPEC_HEADERS: ReadonlyMap<string, number> = new Map([['Date', 1], ['OS', 2], ['Last-Modified', 4], ['Content-Length', 8], ['Content-Type', 16]]);
+const ALL_SPEC_HEADERS = 31;
 
 export const DEFAULT_MAX_HEAD_BYTES = 16384;
 
@@ -38,6 +44,11 @@ export class GetHeadReader {
   private pos = 0;
   private head: GetResponseHead | null = null;
   private lastHeaderEnd = 0;
+  /** Every line so far ended with CR LF. */
+  private crlf = true;
+  /** Bit set of SPEC_HEADERS seen with their exact names. */
+  private spelled = 0;
+  private specVersion = false;
 
   constructor(private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES) {}
 
@@ -49,6 +60,7 @@ export class GetHeadReader {
       if (lf === -1) break;
       const start = this.pos;
       const end = lf > start && this.buf[lf - 1] === 13 ? lf - 1 : lf;
+      if (end === lf) this.crlf = false;
       const line = this.buf.toString('latin1', start, end);
       this.pos = lf + 1;
       const out = this.onLine(line, start);
@@ -72,6 +84,7 @@ export class GetHeadReader {
       const sl = parseStatusLine(line);
       if (sl === null) return new ProtocolError('MALFORMED_STATUS_LINE', `not a status line: ${JSON.stringify(line.slice(0, 64))}`);
       this.head = { status: sl.status, phrase: sl.phrase };
+      this.specVersion = line.startsWith('P2P-CI/1.0 ');
       this.lastHeaderEnd = this.pos;
       return null;
     }
@@ -80,7 +93,14 @@ export class GetHeadReader {
       const h = splitHeaderLine(line);
       const field = h === null ? null : fieldOf(h.name);
       if (h !== null && field !== null) {
+        const colon = line.indexOf(':');
+        if (line.startsWith(': ', colon)) this.spelled |= SPEC_HEADERS.get(line.slice(0, colon)) ?? 0;
         if (field === 'contentLength') {
+          // An error answer has no body (§3), whatever its Content-Length says (`Content-Length:`).
+          if (this.head.status !== 200) {
+            this.lastHeaderEnd = this.pos;
+            return null;
+          }
           if (!/^\d{1,15}$/.test(h.value)) return new ProtocolError('BAD_CONTENT_LENGTH', `bad Content-Length ${JSON.stringify(h.value.slice(0, 32))}`);
           this.head.contentLength = Number(h.value);
         } else if (field !== 'status' && field !== 'phrase') {
@@ -100,10 +120,11 @@ export class GetHeadReader {
     if (head.status === 200 && head.contentLength === undefined) {
       return new ProtocolError('BAD_CONTENT_LENGTH', '200 answer without Content-Length');
     }
+    const specHead = this.specVersion && this.crlf && this.spelled === ALL_SPEC_HEADERS;
     const result: GetHeadResult = {
       head,
       bodyStart: this.buf.subarray(bodyStart),
-      headTail: Buffer.from(this.buf.subarray(tailStart, bodyStart)),
+      headTail: specHead ? Buffer.alloc(0) : Buffer.from(this.buf.subarray(tailStart, bodyStart)),
     };
     this.buf = Buffer.alloc(0);
     this.pos = 0;
@@ -112,22 +133,26 @@ export class GetHeadReader {
 }
 
 export type BodyResolution =
-  | { ok: true; trimPrefix: number; prepend: Buffer }
+  | { ok: true; prepend: Buffer }
   | { ok: false; reason: string };
 
 /**
- * §6: the body is the last Content-Length bytes received; fewer is a failed transfer.
- * `written` counts the bytes received after the head. Extra bytes at the front are trimmed;
- * a shortfall is made up only from the head's tail (an empty line the file itself began
- * with, when the uploader sent no separator), never from real header bytes. That reading
- * only holds when exactly the whole empty line is missing: a body 1 byte short after a
- * CRLF separator is a cut transfer, not a file starting with half an empty line.
+ * Where the body is follows from the head, never from a count. There are two readings of a
+ * head's end: the body starts after the empty line that ends the head, or — for an uploader
+ * that sends no empty line (§6) — that empty line is the file's own first line (`headTail`,
+ * offered only when the head is not the spec's own). `written` counts the bytes received
+ * after the empty line. A transfer is good only when one reading leaves exactly
+ * Content-Length bytes; the two differ by the empty line, so at most one can. Anything else —
+ * surplus bytes before or after the body, a body short by any other count — fails: no byte is
+ * trimmed or made up to fit, so a shifted or cut file is never saved.
  */
 export function resolveBody(written: number, contentLength: number, headTail: Buffer): BodyResolution {
-  if (written >= contentLength) return { ok: true, trimPrefix: written - contentLength, prepend: Buffer.alloc(0) };
-  const missing = contentLength - written;
-  if (missing === headTail.length && written > 0) {
-    return { ok: true, trimPrefix: 0, prepend: Buffer.from(headTail) };
-  }
+  if (written === contentLength) return { ok: true, prepend: Buffer.alloc(0) };
+  if (written > contentLength) return { ok: false, reason: surplusReason(written, contentLength) };
+  if (headTail.length > 0 && written + headTail.length === contentLength) return { ok: true, prepend: Buffer.from(headTail) };
   return { ok: false, reason: `got ${written} of ${contentLength} bytes` };
+}
+
+export function surplusReason(written: number, contentLength: number): string {
+  return `sent ${written - contentLength} bytes more than Content-Length ${contentLength}: where the body starts can't be told`;
 }

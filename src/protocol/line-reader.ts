@@ -94,6 +94,12 @@ export class LineReader {
     this.scanFrom = this.buf.length;
   }
 
+  /** The first bytes (at most `max`) of the unterminated tail, without taking them. */
+  peekPartial(max: number): string {
+    if (this.discarding || this.pos >= this.buf.length) return '';
+    return this.buf.toString('latin1', this.pos, Math.min(this.buf.length, this.pos + max));
+  }
+
   /** The unterminated tail as a final line (at idle time or end of input), or null if none. */
   takePartialLine(): LineResult {
     if (this.discarding) {

@@ -72,6 +72,8 @@ export class RequestParser {
   private oversized = false;
   /** A request line that ended the request before it; it starts the next one. */
   private carried: { line: string; bytes: number } | null = null;
+  /** An unterminated stray header line was dropped; its continuation may still arrive. */
+  private strayTailDropped = false;
 
   constructor(options: RequestParserOptions) {
     this.limits = withDefaults(options.limits);
@@ -100,7 +102,10 @@ export class RequestParser {
     }
     for (;;) {
       const line = this.lines.nextLine();
-      if (line === null) return this.checkPartialSize();
+      if (line === null) {
+        this.dropStrayTail();
+        return this.checkPartialSize();
+      }
       if (line === LINE_TOO_LONG) return this.fail(new ProtocolError('LINE_TOO_LONG', `line longer than ${this.limits.maxLineBytes} bytes`));
       const result = this.onLine(line, Buffer.byteLength(line) + 2);
       if (result !== null) return result;
@@ -173,8 +178,27 @@ export class RequestParser {
     return this.onHeaderLine(cur, header);
   }
 
+  /**
+   * A header-shaped tail without its line end, where a request line is expected, is the last
+   * line of a request already answered or rejected (`…\nTitle: t` and nothing more; §6 skips
+   * such strays). Left in the buffer it would be glued to the next request's first line and
+   * that request lost, or the connection held until the header timeout; so it goes now. A
+   * request line is never header-shaped, so no request is cut.
+   */
+  private dropStrayTail(): void {
+    if (this.current !== null || !this.afterFirst || this.lines.pendingBytes === 0) return;
+    if (!isHeaderShaped(this.lines.peekPartial(256))) return;
+    this.lines.takePartialLine();
+    this.strayTailDropped = true;
+  }
+
   private onRequestLine(line: string, bytes: number): ParseResult | null {
     this.oversized = false;
+    if (this.strayTailDropped) {
+      this.strayTailDropped = false;
+      // The rest of that stray, split across reads (`Title: lo` | `ng title\n`).
+      if (!looksLikeRequestLine(line, this.methods) && !isHeaderShaped(line)) return null;
+    }
     if (line.trim() === '') return null;
     if (this.afterFirst && isHeaderShaped(line)) return null;
     this.afterFirst = true;

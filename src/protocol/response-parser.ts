@@ -27,6 +27,8 @@ export class ResponseParser {
   private phrase = '';
   private records: IndexResponse['records'] = [];
   private sawSeparator = false;
+  /** After an error status: lines that are not a status line are the server's free text. */
+  private afterError = false;
   private lastByteAt = 0;
   /** A status line read while finishing a response; it starts the next one. */
   private carried: string | null = null;
@@ -100,12 +102,16 @@ export class ResponseParser {
       case 'status': {
         if (blank) return null;
         const sl = parseStatusLine(line);
+        // `400 Bad Request` then `RFC already exists under your registration`: errors carry
+        // no records (§2), so such a line is commentary on the answer just read, not a new one.
+        if (sl === null && this.afterError) return null;
         if (sl === null) return new ProtocolError('MALFORMED_STATUS_LINE', `not a status line: ${JSON.stringify(line.slice(0, 64))}`);
         const method = this.expected[0] ?? 'LIST';
         this.status = sl.status;
         this.phrase = sl.phrase;
         this.records = [];
         this.sawSeparator = false;
+        this.afterError = sl.status !== 200;
         // Errors carry no records (§2): nothing more belongs to this response.
         if (sl.status !== 200) return this.finish();
         this.phase = method === 'ADD' ? 'add-record' : 'records';

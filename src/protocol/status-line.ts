@@ -1,4 +1,4 @@
-import { isStatusCode, type StatusCode } from './status.js';
+import { isStatusCode, STATUS_PHRASES, type StatusCode } from './status.js';
 import { words } from './headers.js';
 
 export interface StatusLine {
@@ -6,11 +6,24 @@ export interface StatusLine {
   phrase: string;
 }
 
-/** `P2P-CI/1.0 <code> <phrase>`; the version is any P2P-CI/x.y, in any case. */
+/**
+ * `P2P-CI/1.0 <code> <phrase>`; the version is any P2P-CI/x.y, in any case. Some servers
+ * leave the version word out of their error lines (`400 Bad Request`, dialect C): that form is
+ * a status line only when its phrase is exactly the spec's, so a record line that begins with
+ * a number (`404 title host port`) is never taken for one.
+ */
 export function parseStatusLine(line: string): StatusLine | null {
   const w = words(line);
+  if (w.length >= 2 && /^\d{3}$/.test(w[0]!)) return versionless(w);
   if (w.length < 2 || !/^p2p-ci\/\d+\.\d+$/i.test(w[0]!) || !/^\d{3}$/.test(w[1]!)) return null;
   const code = Number(w[1]);
   if (!isStatusCode(code)) return null;
   return { status: code, phrase: w.slice(2).join(' ') };
+}
+
+function versionless(w: readonly string[]): StatusLine | null {
+  const code = Number(w[0]);
+  if (!isStatusCode(code)) return null;
+  const phrase = w.slice(1).join(' ');
+  return phrase.toLowerCase() === STATUS_PHRASES[code].toLowerCase() ? { status: code, phrase } : null;
 }

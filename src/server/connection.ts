@@ -6,6 +6,7 @@ import { RateLimiter } from './rate-limiter.js';
 import type { BulkLane, BulkWork } from './bulk-lane.js';
 import type { ServerLimits } from './options.js';
 import { RequestTimers } from './request-timers.js';
+import type { Clock } from '../clock/clock.js';
 import { toRequestEvent } from './request-event.js';
 import { dropOwnerRecords } from './owner-drop.js';
 import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
@@ -14,6 +15,8 @@ export interface ConnectionHooks {
   store: Store;
   limits: ServerLimits;
   now: () => number;
+  /** The same clock as `now`, with its timers (idle completion, header timeout). */
+  clock: Clock;
   onRequest(event: RequestEvent): void;
   onLimit(event: LimitEvent): void;
   onClosed(conn: PeerConnection, event: DisconnectEvent): void;
@@ -62,7 +65,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
     const { limits } = hooks;
     this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs });
     this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;
-    this.timers = new RequestTimers(limits.headerTimeoutMs, hooks.now, () => this.onIdle(), () => this.onHeaderTimeout());
+    this.timers = new RequestTimers(limits.headerTimeoutMs, hooks.clock, (now) => this.onIdle(now), () => this.onHeaderTimeout());
     socket.setNoDelay(true);
     if (limits.keepAliveMs > 0) socket.setKeepAlive(true, limits.keepAliveMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -298,9 +301,9 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.hooks.onRequest(toRequestEvent(this.id, this.remote, item, outcome, this.hooks.now() - started));
   }
 
-  private onIdle(): void {
+  private onIdle(now: number): void {
     if (this.busy || this.socket.destroyed) return;
-    const done = this.parser.expire(this.hooks.now());
+    const done = this.parser.expire(now);
     if (done !== null) this.pendingTail = done;
     this.pump();
   }

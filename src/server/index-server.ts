@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { PeerConnection, type ConnectionHooks } from './connection.js';
 import { BulkLane } from './bulk-lane.js';
 import { AddressTally } from '../net/address-tally.js';
+import { systemClock } from '../clock/clock.js';
 import { DEFAULT_SERVER_LIMITS, type IndexServerOptions, type ServerLimits } from './options.js';
 import type { IndexServerEvents } from './events.js';
 import type { Store } from '../index/store.js';
@@ -35,11 +36,13 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
     this.limits.maxPendingOutputBytes = Math.max(this.limits.maxPendingOutputBytes, 16384);
     this.limits.maxRequestsPerTurn = Math.max(this.limits.maxRequestsPerTurn, 1);
     this.instanceId = options.instanceId ?? options.store.instanceId ?? randomBytes(4).toString('hex');
-    const now = options.now ?? (() => performance.now());
+    const clock = options.clock ?? (options.now === undefined ? systemClock : { ...systemClock, now: options.now });
+    const now = clock.now;
     this.hooks = {
       store: this.store,
       limits: this.limits,
       now,
+      clock,
       onRequest: (e) => this.emit('request', e),
       onLimit: (e) => this.emit('limit', e),
       onClosed: (conn, e) => {

@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, DEFAULT_IDLE_COMPLETION_MS, type ParserLimits } from '../protocol/index.js';
 import type { Store } from '../index/store.js';
+import type { Clock } from '../clock/clock.js';
 
 /** Everything an index server can be tuned with; each field is a CLI flag of `p2pci server`. */
 export interface ServerLimits extends ParserLimits {
@@ -50,6 +51,8 @@ export interface IndexServerOptions {
   limits?: Partial<ServerLimits>;
   /** Monotonic milliseconds; injected so tests and timing don't depend on a global clock. */
   now?: () => number;
+  /** Time and timers together (wins over `now`): tests drive idle completion with it. */
+  clock?: Clock;
   /** Prefix that makes owner ids unique across servers sharing one store. */
   instanceId?: string;
 }

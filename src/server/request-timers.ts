@@ -1,3 +1,6 @@
+import { DeadlineTimer } from '../clock/deadline-timer.js';
+import type { Clock } from '../clock/clock.js';
+
 /**
  * The two clocks of a connection's unfinished request: the idle gap after which it is
  * processed with what it has (§6), and the header timeout after which a request still not
@@ -11,40 +14,36 @@ export interface RequestProgress {
 }
 
 export class RequestTimers {
-  private idleTimer: NodeJS.Timeout | null = null;
-  private headerTimer: NodeJS.Timeout | null = null;
+  private readonly idle: DeadlineTimer;
+  private headerTimer: unknown = null;
 
   constructor(
     private readonly headerTimeoutMs: number,
-    private readonly now: () => number,
-    private readonly onIdle: () => void,
+    private readonly clock: Clock,
+    onIdle: (now: number) => void,
     private readonly onHeaderTimeout: () => void,
-  ) {}
+  ) {
+    this.idle = new DeadlineTimer(onIdle, clock);
+  }
 
   arm(progress: RequestProgress): void {
-    const deadline = progress.idleDeadline();
-    if (deadline !== null && this.idleTimer === null) {
-      this.idleTimer = setTimeout(() => {
-        this.idleTimer = null;
-        this.onIdle();
-      }, Math.max(0, deadline - this.now()));
-    }
+    this.idle.arm(progress.idleDeadline());
     if (progress.inRequest) {
       if (this.headerTimer === null && this.headerTimeoutMs > 0) {
-        this.headerTimer = setTimeout(() => {
+        this.headerTimer = this.clock.setTimeout(() => {
           this.headerTimer = null;
           this.onHeaderTimeout();
         }, this.headerTimeoutMs);
       }
     } else if (this.headerTimer !== null) {
-      clearTimeout(this.headerTimer);
+      this.clock.clearTimeout(this.headerTimer);
       this.headerTimer = null;
     }
   }
 
   clear(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    if (this.headerTimer !== null) clearTimeout(this.headerTimer);
-    this.idleTimer = this.headerTimer = null;
+    this.idle.clear();
+    if (this.headerTimer !== null) this.clock.clearTimeout(this.headerTimer);
+    this.headerTimer = null;
   }
 }

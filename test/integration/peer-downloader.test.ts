@@ -62,9 +62,43 @@ const VARIANTS: ReadonlyArray<[string, (body: Buffer) => Buffer]> = [
   ['Data: instead of Date:, lower-case names', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nData: x\r\nos: X\r\ncontent-length: ${b.length}\r\n\r\n`), b])],
   // The file itself starts with empty lines, which look like the separator: they must be put back.
   ['no empty line after the head', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nData: x\r\nOS: X\r\nContent-Length: ${b.length}\r\nContent-Type: text/plain\r\n`), b])],
-  // An unreadable line before the body: the body is the LAST Content-Length bytes.
-  ['junk before the body', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nContent-Length: ${b.length}\r\nthis is not a header\r\n`), b])],
 ];
+
+/**
+ * Issue 11, defect 4: surplus bytes around the body. The old rule kept "the last
+ * Content-Length bytes" and saved a shifted file with exit 0 (dialect H: ` RFC Data: ` before
+ * the body, `\r\n\r\n` after it). Where the body starts can't be told, so nothing is saved.
+ */
+const AMBIGUOUS: ReadonlyArray<[string, (body: Buffer) => Buffer]> = [
+  ['dialect H: a marker before the body and four bytes after it', (b) => Buffer.concat([
+    Buffer.from(`P2P-CI/1.0 200 OK\r\nDate: Wed, 12 Feb 2009 15:12:05 GMT\r\nOS: X\r\nLast-Modified: Thu, 21 Jan 2001 09:23:46 GMT\r\nContent-Length: ${b.length}\r\nContent-Type: text/text\r\n RFC Data: `),
+    b, Buffer.from('\r\n\r\n')])],
+  ['junk line before the body', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nContent-Length: ${b.length}\r\nthis is not a header\r\n`), b])],
+  ['surplus bytes after a spec answer', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nDate: x\r\nOS: X\r\nLast-Modified: y\r\nContent-Length: ${b.length}\r\nContent-Type: text/plain\r\n\r\n`), b, Buffer.from('\r\n')])],
+  // The spec's own head ends with its empty line: a body two bytes short is cut, not separator-less.
+  ['spec head, body short by exactly the empty line', (b) => Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nDate: x\r\nOS: X\r\nLast-Modified: y\r\nContent-Length: ${b.length}\r\nContent-Type: text/plain\r\n\r\n`), b.subarray(0, b.length - 2)])],
+];
+
+for (const [name, shape] of AMBIGUOUS) {
+  test(`no guessed file: ${name} → transfer fails, nothing left in the folder`, { timeout: 10_000 }, async () => {
+    const body = await rfc1();
+    const peer = await deviant((s) => s.end(shape(body)));
+    const folder = await tempFolder();
+    const err = await downloadRfc(1, [peer], folder, { silenceMs: 2000 }).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof DownloadError, `saved a file: ${String(err)}`);
+    assert.match(err.failures[0]!.reason, /more than Content-Length|of \d+ bytes/);
+    assert.deepEqual(await readdir(folder.dir), []);
+  });
+}
+
+test('an error status is reported as the uploader said it, whatever its headers (dialect D: empty Content-Length)', { timeout: 10_000 }, async () => {
+  const peer = await deviant((s) => s.end('P2P-CI/1.0 505 P2P-CI Version Not Supported\r\nDate: x\r\nOS: X\r\nLast-Modified: \r\nContent-Length: \r\nContent-Type: text/plain\r\n'));
+  const folder = await tempFolder();
+  const err = await downloadRfc(1, [peer], folder, { silenceMs: 2000 }).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof DownloadError);
+  assert.equal(err.failures[0]!.reason, 'answered 505 P2P-CI Version Not Supported');
+  assert.deepEqual(await readdir(folder.dir), []);
+});
 
 for (const [name, shape] of VARIANTS) {
   test(`tolerant download: ${name} → byte-exact file`, { timeout: 10_000 }, async () => {

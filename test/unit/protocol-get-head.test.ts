@@ -1,6 +1,6 @@
 /**
  * Reading a GET answer (§3) tolerantly (§6): LF-only heads, no empty line before the body,
- * misspelt header names, "the body is the last Content-Length bytes", short bodies fail.
+ * misspelt header names; surplus or short bodies fail, never trimmed or padded to fit.
  * The bodies are real RFC files from test/fixtures, so CRLF, form feeds and leading empty
  * lines are all exercised.
  */
@@ -27,7 +27,7 @@ function download(chunks: Buffer[]): Buffer | string {
   const body = Buffer.concat([result.bodyStart, ...rest]);
   const verdict = resolveBody(body.length, result.head.contentLength ?? 0, result.headTail);
   if (!verdict.ok) return `short: ${verdict.reason}`;
-  return Buffer.concat([verdict.prepend, body.subarray(verdict.trimPrefix)]);
+  return Buffer.concat([verdict.prepend, body]);
 }
 
 function inPieces(bytes: Buffer, size: number): Buffer[] {
@@ -84,12 +84,28 @@ test('§6 misspelt header names: Data for Date, odd case and spacing', { timeout
   assert.equal(result.bodyStart.toString(), 'body');
 });
 
-test('§6 the body is the last Content-Length bytes received', { timeout: 10_000 }, () => {
-  // Extra bytes in front (e.g. a stray empty line the uploader added) are trimmed.
+test('surplus bytes are never trimmed to fit: where the body starts is decided by the head', { timeout: 10_000 }, () => {
+  // An extra empty line in front of a 5-byte body: the old "last Content-Length bytes" rule
+  // saved "hello"; the same rule turned dialect H's marker into a shifted file.
   const got = download([Buffer.from('P2P-CI/1.0 200 OK\r\nContent-Length: 5\r\n\r\n\r\n\r\nhello')]);
-  assert.ok(Buffer.isBuffer(got));
-  assert.equal(got.toString(), 'hello');
-  assert.deepEqual(resolveBody(12, 5, Buffer.alloc(0)), { ok: true, trimPrefix: 7, prepend: Buffer.alloc(0) });
+  assert.match(String(got), /^short: sent 4 bytes more than Content-Length 5/);
+  const h = download([Buffer.from('P2P-CI/1.0 200 OK\r\nContent-Length: 5\r\nContent-Type: text/text\r\n RFC Data: hello\r\n\r\n')]);
+  assert.match(String(h), /^short: sent 15 bytes more/);
+  assert.deepEqual(resolveBody(12, 5, Buffer.alloc(0)).ok, false);
+});
+
+test('the spec head (five headers, CRLF) ends with its empty line: it is never taken as the file\'s', { timeout: 10_000 }, async () => {
+  const file = await fixture(93); // begins with CRLF empty lines
+  const spec = `P2P-CI/1.0 200 OK\r\nDate: ${DATE}\r\nOS: Linux\r\nLast-Modified: ${MOD}\r\nContent-Length: ${file.length}\r\nContent-Type: text/plain\r\n`;
+  const { result } = readHead([Buffer.concat([Buffer.from(spec + '\r\n'), file])]);
+  assert.ok(!(result instanceof ProtocolError));
+  assert.equal(result.headTail.length, 0);
+  // Cut two bytes short (exactly the empty line): a failed transfer, not a separator-less uploader.
+  assert.match(String(download([Buffer.concat([Buffer.from(spec + '\r\n'), file.subarray(0, file.length - 2)])])), /^short: got/);
+  // The same bytes with `Data:` (a deviant uploader that may omit the empty line): both readings stand.
+  const deviant = spec.replace('Date:', 'Data:');
+  const got = download([Buffer.concat([Buffer.from(deviant), file])]);
+  assert.ok(Buffer.isBuffer(got) && got.equals(file));
 });
 
 test('§6 fewer bytes than Content-Length is a failed transfer', { timeout: 10_000 }, async () => {
@@ -102,7 +118,7 @@ test('§6 fewer bytes than Content-Length is a failed transfer', { timeout: 10_0
   assert.equal(resolveBody(3, 10, Buffer.from('\r\n')).ok, false);
   // One byte short after a CRLF separator is a cut transfer, not half an empty line.
   assert.equal(resolveBody(9, 10, Buffer.from('\r\n')).ok, false);
-  assert.deepEqual(resolveBody(8, 10, Buffer.from('\r\n')), { ok: true, trimPrefix: 0, prepend: Buffer.from('\r\n') });
+  assert.deepEqual(resolveBody(8, 10, Buffer.from('\r\n')), { ok: true, prepend: Buffer.from('\r\n') });
 });
 
 test('error answers: no body, with or without the empty line', { timeout: 10_000 }, () => {

@@ -17,7 +17,11 @@ const badRequests: Array<[string, string, ProtocolErrorCode, number]> = [
   ['version 2.0', 'LIST ALL P2P-CI/2.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
   ['version 1.1 on ADD', 'ADD RFC 1 P2P-CI/1.1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
   ['no version', 'LOOKUP RFC 1\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
-  ['HTTP version', 'LIST ALL HTTP/1.1\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
+  // §4: any version word other than P2P-CI/1.0 is 505 (issue 11: dialect I's P2P-CI-v1.0.0 was 400).
+  ['HTTP version', 'LIST ALL HTTP/1.1\r\nHost: h\r\nPort: 1\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
+  ['dialect I version word', 'ADD RFC 2 P2P-CI-v1.0.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
+  ['version without hyphen', 'LOOKUP RFC 2 P2PCI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
+  ['no version word at all', 'LOOKUP RFC 2 1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
   ['LIST without ALL', 'LIST P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
   ['ADD without RFC word', 'ADD 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'MALFORMED_REQUEST_LINE', 400],
   ['non-numeric RFC number', 'LOOKUP RFC abc P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\nTitle: t\r\n\r\n', 'BAD_RFC_NUMBER', 400],
