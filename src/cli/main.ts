@@ -4,6 +4,7 @@ import { registerServerCommand } from './server-command.js';
 import { registerPeerCommand } from './peer-command.js';
 import { registerOneShotCommands } from './oneshot-commands.js';
 import { registerDemoCommand } from './demo-command.js';
+import { packageVersion } from './package-info.js';
 
 /**
  * `p2pci`: one binary for the index server and the peer. Each command lives in its own file
@@ -12,7 +13,7 @@ import { registerDemoCommand } from './demo-command.js';
 const program = new Command()
   .name('p2pci')
   .description('P2P-CI/1.0: share RFC documents between peers through a centralized index')
-  .version('1.0.0')
+  .version(packageVersion())
   .showHelpAfterError('(run with --help for usage)');
 
 // A console that went away (closed pipe) must not take a running server or peer down with it.

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseServerAddress } from '../lib/start-peer.js';
 
 /** Commander argument parsers: a bad value is a one-line error and a non-zero exit. */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -17,13 +18,13 @@ export function rfcNumber(value: string): number {
   return Number(value);
 }
 
-/** `host:port`, `[v6]:port`, or just `host` (port 7734). */
+/** `host:port`, `[v6]:port`, or just `host` (port `defaultPort`). */
 export function hostPort(defaultPort: number) {
   return (value: string): { host: string; port: number } => {
-    const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(value.trim());
-    if (m === null) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
-    const port = m[3] === undefined ? defaultPort : Number(m[3]);
-    if (port < 1 || port > 65535) throw new InvalidArgumentError(`port must be 1-65535, got ${m[3]}`);
-    return { host: (m[1] ?? m[2])!, port };
+    try {
+      return parseServerAddress(value, defaultPort);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
   };
 }
