@@ -2,12 +2,15 @@ import { Command } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { DownloadError } from '../peer/downloader.js';
 import { rfcNumber } from './parse.js';
-import { serverOption, startError } from './peer-command.js';
+import { serverOption, startError, uploadHostOption } from './peer-command.js';
+import { envOption } from './env-option.js';
+import { IndexClient } from '../peer/index-client.js';
 import { downloadJson, formatDownload, formatIndexResponse, indexResponseJson } from './format.js';
 import type { IndexResponse, PeerAddress } from '../protocol/index.js';
 
 /**
- * `p2pci lookup|list|get`: each joins as a short-lived peer, does one thing, leaves.
+ * `p2pci lookup|list|get`: each connects to the index, does one thing, leaves. Only `get` runs an
+ * upload server (its ADD announces one); lookup and list share nothing and start none.
  * Exit codes say what happened, so scripts can branch on them.
  */
 export const EXIT = { OK: 0, ERROR: 1, NOT_FOUND: 2, ALL_PEERS_FAILED: 3 } as const;
@@ -17,17 +20,19 @@ interface OneShotOptions {
   json: boolean;
   dir?: string;
   advertiseHost?: string;
+  uploadHost?: string;
 }
 
 export function registerOneShotCommands(program: Command): void {
   const common = (cmd: Command) =>
-    cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).option('--advertise-host <host>', 'host name to announce');
+    cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).addOption(envOption('--advertise-host <host>', 'host name to announce'));
   common(program.command('lookup').argument('<rfc>', 'RFC number', rfcNumber).description(`which peers have an RFC (exit ${EXIT.NOT_FOUND} if none)`))
-    .action((rfc: number, opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.lookup(rfc), opts, true)));
+    .action((rfc: number, opts: OneShotOptions) => ask(opts, (index) => index.lookup(rfc), true));
   common(program.command('list').description('the whole index: every record of every active peer'))
-    .action((opts: OneShotOptions) => run(opts, '.', async (peer) => answer(await peer.list(), opts, false)));
+    .action((opts: OneShotOptions) => ask(opts, (index) => index.list(), false));
   common(program.command('get').argument('<rfc>', 'RFC number', rfcNumber).description(`download an RFC into a folder (exit ${EXIT.NOT_FOUND}: no peer has it, ${EXIT.ALL_PEERS_FAILED}: every peer failed)`))
-    .requiredOption('-d, --dir <folder>', 'folder to save rfc<N>.txt into')
+    .addOption(envOption('-d, --dir <folder>', 'folder to save rfc<N>.txt into').makeOptionMandatory())
+    .addOption(uploadHostOption())
     .action((rfc: number, opts: OneShotOptions) =>
       run(opts, opts.dir!, async (peer) => {
         const d = await peer.download(rfc);
@@ -35,6 +40,25 @@ export function registerOneShotCommands(program: Command): void {
         return EXIT.OK;
       }),
     );
+}
+
+/**
+ * LOOKUP or LIST on a connection of its own: nothing is shared, so no upload server is started.
+ * The request's Host and Port name the asking connection (its local address and port).
+ */
+async function ask(opts: OneShotOptions, request: (index: IndexClient) => Promise<IndexResponse>, noneIsNotFound: boolean): Promise<void> {
+  const index = new IndexClient({ server: opts.server, reconnect: false });
+  let code: number;
+  try {
+    const { localAddress, localPort } = await index.connect();
+    index.identity = { host: opts.advertiseHost ?? localAddress, port: localPort };
+    code = answer(await request(index), opts, noneIsNotFound);
+  } catch (err) {
+    process.stderr.write(`p2pci: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = EXIT.ERROR;
+  }
+  await index.close();
+  process.exit(code);
 }
 
 /** `lookup`: no records is "none", whether the server says 404 or (never saying 404) 200 and nothing. */
@@ -47,9 +71,9 @@ function answer(res: IndexResponse, opts: OneShotOptions, noneIsNotFound: boolea
 async function run(opts: OneShotOptions, dir: string, body: (peer: Peer) => Promise<number>): Promise<void> {
   let peer: Peer;
   try {
-    peer = await Peer.start({ dir, server: opts.server, advertiseHost: opts.advertiseHost, index: { reconnect: false } });
+    peer = await Peer.start({ dir, server: opts.server, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost, index: { reconnect: false } });
   } catch (err) {
-    process.stderr.write(`p2pci: ${startError(err, { dir, server: opts.server })}\n`);
+    process.stderr.write(`p2pci: ${startError(err, { dir, server: opts.server, uploadHost: opts.uploadHost })}\n`);
     process.exit(EXIT.ERROR);
   }
   let code: number;

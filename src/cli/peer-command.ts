@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { Peer } from '../peer/peer.js';
+import { mkdir } from 'node:fs/promises';
 import { hostPort, integer, portNumber } from './parse.js';
+import { envOption } from './env-option.js';
 import {
   DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
 } from '../peer/upload-server.js';
@@ -16,6 +18,7 @@ export interface PeerCommandOptions {
   dir: string;
   server: PeerAddress;
   uploadPort: number;
+  uploadHost?: string;
   advertiseHost?: string;
   uploadIdleTimeoutMs: number;
   uploadTotalTimeoutMs: number;
@@ -28,25 +31,40 @@ export interface PeerCommandOptions {
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
 export function serverOption(): Option {
-  return new Option('-s, --server <host:port>', 'index server').argParser(hostPort(DEFAULT_INDEX_PORT)).default(hostPort(DEFAULT_INDEX_PORT)(DEFAULT_SERVER), DEFAULT_SERVER);
+  return envOption('-s, --server <host:port>', 'index server').argParser(hostPort(DEFAULT_INDEX_PORT)).default(hostPort(DEFAULT_INDEX_PORT)(DEFAULT_SERVER), DEFAULT_SERVER);
 }
+
+/** `--upload-host`, shared by `peer` and `get` (the commands that run an upload server). */
+export function uploadHostOption(): Option {
+  return envOption('--upload-host <address>', 'address the upload server listens on (default: all interfaces, so other machines reach it)');
+}
+
+/** The folder `peer` shares when neither --dir nor P2PCI_DIR says (the original client's `rfc`). */
+export const DEFAULT_PEER_DIR = './rfc';
 
 export function registerPeerCommand(program: Command): void {
   program
     .command('peer')
     .description('share a folder of rfc<N>.txt files and download what others share (menu: 1 Add, 2 Look Up, 3 List All, 4 Download, 5 Shut Down)')
-    .requiredOption('-d, --dir <folder>', 'folder with rfc<N>.txt files')
+    .argument('[server]', `index server, host or host:port (port ${DEFAULT_INDEX_PORT} if left out); the same as --server`, hostPort(DEFAULT_INDEX_PORT))
+    .addOption(envOption('-d, --dir <folder>', `folder with rfc<N>.txt files (${DEFAULT_PEER_DIR} is created if missing)`).default(DEFAULT_PEER_DIR))
     .addOption(serverOption())
-    .addOption(new Option('-u, --upload-port <port>', 'upload server port (0: the OS picks)').argParser(portNumber).default(0))
-    .option('--advertise-host <host>', 'host name registered with the index (default: this machine\'s hostname)')
-    .addOption(new Option('--upload-idle-timeout-ms <n>', 'close a downloader that neither sends nor reads for this long').argParser(integer(1)).default(DEFAULT_UPLOAD_IDLE_TIMEOUT_MS))
-    .addOption(new Option('--upload-total-timeout-ms <n>', 'longest time one GET may take').argParser(integer(1)).default(DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS))
-    .addOption(new Option('--max-uploads <n>', 'downloads served at once; more connections are closed').argParser(integer(1)).default(DEFAULT_MAX_UPLOADS))
-    .addOption(new Option('--max-uploads-per-address <n>', 'downloads served at once to one IP address (0 = unlimited)').argParser(integer(0)).default(DEFAULT_MAX_UPLOADS_PER_ADDRESS))
-    .addOption(new Option('--upload-max-line-bytes <n>', 'longest GET request or header line, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxLineBytes))
-    .addOption(new Option('--upload-max-headers <n>', 'most header lines in one GET').argParser(integer(1)).default(DEFAULT_UPLOAD_LIMITS.maxHeaders))
-    .addOption(new Option('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
-    .action(async (opts: PeerCommandOptions) => {
+    .addOption(envOption('-u, --upload-port <port>', 'upload server port (0: the OS picks)').argParser(portNumber).default(0))
+    .addOption(uploadHostOption())
+    .addOption(envOption('--advertise-host <host>', 'host name registered with the index (default: this machine\'s hostname)'))
+    .addOption(envOption('--upload-idle-timeout-ms <n>', 'close a downloader that neither sends nor reads for this long').argParser(integer(1)).default(DEFAULT_UPLOAD_IDLE_TIMEOUT_MS))
+    .addOption(envOption('--upload-total-timeout-ms <n>', 'longest time one GET may take').argParser(integer(1)).default(DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS))
+    .addOption(envOption('--max-uploads <n>', 'downloads served at once; more connections are closed').argParser(integer(1)).default(DEFAULT_MAX_UPLOADS))
+    .addOption(envOption('--max-uploads-per-address <n>', 'downloads served at once to one IP address (0 = unlimited)').argParser(integer(0)).default(DEFAULT_MAX_UPLOADS_PER_ADDRESS))
+    .addOption(envOption('--upload-max-line-bytes <n>', 'longest GET request or header line, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxLineBytes))
+    .addOption(envOption('--upload-max-headers <n>', 'most header lines in one GET').argParser(integer(1)).default(DEFAULT_UPLOAD_LIMITS.maxHeaders))
+    .addOption(envOption('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
+    .action(async (server: PeerAddress | undefined, opts: PeerCommandOptions, cmd: Command) => {
+      if (server !== undefined) {
+        if (cmd.getOptionValueSource('server') === 'cli') cmd.error('error: give the index server once: as the argument or with --server, not both');
+        opts.server = server;
+      }
+      if (cmd.getOptionValueSource('dir') === 'default') await createDefaultFolder(opts.dir);
       const peer = await startOrExit(opts);
       const actions = new MenuActions(peer);
       const stop = () => void actions.shutdown().finally(() => process.exit(0));
@@ -58,11 +76,21 @@ export function registerPeerCommand(program: Command): void {
     });
 }
 
+/** As the original client does with its `rfc` folder: a missing default folder is created, empty, and said so. */
+async function createDefaultFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    console.log(`folder ${dir} did not exist: created it (empty); put rfc<N>.txt files in it to share them`);
+  } catch {
+    // Already there is the normal case; anything else (not writable, a file by that name) is said by the start.
+  }
+}
+
 async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   let peer: Peer;
   try {
     peer = await Peer.start({
-      dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, advertiseHost: opts.advertiseHost,
+      dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost,
       upload: {
         idleTimeoutMs: opts.uploadIdleTimeoutMs,
         totalTimeoutMs: opts.uploadTotalTimeoutMs,
@@ -84,11 +112,12 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   return peer;
 }
 
-export function startError(err: unknown, opts: { dir: string; server: PeerAddress }): string {
+export function startError(err: unknown, opts: { dir: string; server: PeerAddress; uploadHost?: string }): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return `folder ${opts.dir} does not exist`;
   if (e.code === 'ENOTDIR') return `${opts.dir} is not a folder`;
   if (e.code === 'EACCES') return `cannot read folder ${opts.dir}: permission denied`;
   if (e.code === 'EADDRINUSE') return `upload port already in use`;
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return `upload server cannot listen on ${opts.uploadHost}: not an address of this machine`;
   return e.message ?? String(err);
 }

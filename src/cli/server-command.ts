@@ -5,6 +5,7 @@ import { addStoreFlags, openStoreOrExit, type StoreFlags } from './store-flags.j
 import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
 import type { Dashboard } from '../observe/http-dashboard.js';
 import { integer, portNumber } from './parse.js';
+import { envOption } from './env-option.js';
 import type { Store } from '../index/store.js';
 
 /** Each server limit and its flag; defaults come from DEFAULT_SERVER_LIMITS (listed in the README). */
@@ -41,15 +42,15 @@ export function registerServerCommand(program: Command): void {
   const cmd = program
     .command('server')
     .description(`run the index server (default port ${DEFAULT_INDEX_PORT})`)
-    .addOption(new Option('-p, --port <port>', 'TCP port to listen on (0: the OS picks)').argParser(portNumber).default(DEFAULT_INDEX_PORT))
-    .option('-H, --host <address>', 'address to listen on', '0.0.0.0')
-    .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
-    .option('-q, --quiet', 'do not log every request (connections, limits and status still show)', false)
-    .addOption(new Option('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000))
-    .addOption(new Option('--http <port>', 'serve the live dashboard, /stats.json and /metrics on this port (0: the OS picks)').argParser(portNumber))
-    .option('--http-host <address>', 'address the dashboard listens on', '127.0.0.1');
+    .addOption(envOption('-p, --port <port>', 'TCP port to listen on (0: the OS picks)').argParser(portNumber).default(DEFAULT_INDEX_PORT))
+    .addOption(envOption('-H, --host <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(envOption('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
+    .addOption(envOption('-q, --quiet', 'do not log every request (connections, limits and status still show)').default(false))
+    .addOption(envOption('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000))
+    .addOption(envOption('--http <port>', 'serve the live dashboard, /stats.json and /metrics on this port (0: the OS picks)').argParser(portNumber))
+    .addOption(envOption('--http-host <address>', 'address the dashboard listens on').default('127.0.0.1'));
   for (const [key, flag, help] of LIMIT_FLAGS) {
-    cmd.addOption(new Option(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
+    cmd.addOption(envOption(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
   }
   addStoreFlags(cmd);
   cmd.action(async (opts: ServerCommandOptions) => {

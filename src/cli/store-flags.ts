@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { envOption } from './env-option.js';
 import { storeFromUrl, STORE_URL_HELP } from '../index/store-from-url.js';
 import { RedisStore } from '../index/redis-store.js';
 import { DEFAULT_REDIS_OPTIONS } from '../index/redis-options.js';
@@ -16,15 +17,15 @@ export interface StoreFlags {
 
 export function addStoreFlags(cmd: Command): Command {
   return cmd
-    .option('--store <url>', STORE_URL_HELP, 'memory')
-    .option('--redis-prefix <prefix>', 'prefix of every Redis key (servers sharing an index use the same one)', DEFAULT_REDIS_OPTIONS.prefix)
+    .addOption(envOption('--store <url>', STORE_URL_HELP).default('memory'))
+    .addOption(envOption('--redis-prefix <prefix>', 'prefix of every Redis key (servers sharing an index use the same one)').default(DEFAULT_REDIS_OPTIONS.prefix))
     .addOption(
-      new Option('--redis-heartbeat-ttl-ms <n>', 'records of a server that died are purged by the others within this TTL + a third of it')
+      envOption('--redis-heartbeat-ttl-ms <n>', 'records of a server that died are purged by the others within this TTL + a third of it')
         .argParser(integer(150))
         .default(DEFAULT_REDIS_OPTIONS.heartbeatTtlMs),
     )
     .addOption(
-      new Option('--redis-timeout-ms <n>', 'a Redis command not answered in this time fails; the request is answered 400')
+      envOption('--redis-timeout-ms <n>', 'a Redis command not answered in this time fails; the request is answered 400')
         .argParser(integer(1))
         .default(DEFAULT_REDIS_OPTIONS.commandTimeoutMs),
     );

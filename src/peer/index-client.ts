@@ -110,10 +110,10 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   }
 
   /** The first connection; rejects when the server can't be reached (no retry here). */
-  async connect(): Promise<{ localAddress: string }> {
+  async connect(): Promise<{ localAddress: string; localPort: number }> {
     const socket = await this.open();
     this.attach(socket, false);
-    return { localAddress: socket.localAddress ?? '127.0.0.1' };
+    return { localAddress: socket.localAddress ?? '127.0.0.1', localPort: socket.localPort ?? 1 };
   }
 
   async add(rfc: number, title: string): Promise<IndexResponse> {
