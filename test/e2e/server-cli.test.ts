@@ -126,7 +126,7 @@ test('the README documents every numeric server flag with the default the CLI re
   }
   const numeric = new Map<string, string>();
   for (const e of entries) {
-    const m = /^(?:-\w, )?(--[\w-]+) <(?:n|ms)>.*\(default: (\d+)\)$/.exec(e);
+    const m = /^(?:-\w, )?(--[\w-]+) <(?:n|ms)>.*\(default: (\d+)(?:, env: \w+)?\)$/.exec(e);
     if (m) numeric.set(m[1]!, m[2]!);
   }
   assert.ok(numeric.size >= 14, `found only ${numeric.size} numeric flags in --help`);
