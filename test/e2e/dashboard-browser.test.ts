@@ -1,6 +1,5 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,10 +7,12 @@ import type { Socket } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { encodeLookup } from '../../src/protocol/index.js';
 import { startCli, killAllClis, REPO_ROOT } from '../helpers/cli.js';
+import { findTool, skipWithout, toolCommand } from '../helpers/optional-tools.js';
 import { readUntil, endsWithText, waitForClose, registeredPeer } from '../helpers/net.js';
 
 /** Debian's chromium (what .ci/run installs); P2PCI_CHROMIUM points elsewhere on other systems. */
-const CHROMIUM = process.env['P2PCI_CHROMIUM'] ?? '/usr/bin/chromium';
+const CHROMIUM = findTool('chromium') ?? toolCommand('chromium');
+const skip = skipWithout('chromium', 'the real-browser dashboard test (test/e2e/dashboard-browser.test.ts)');
 const EVIL_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
 const WAIT = { timeout: 15_000 };
 
@@ -29,13 +30,7 @@ async function peer(port: number, host: string, uploadPort: number, adds: Array<
 
 const peerRow = (page: Page, host: string) => page.locator('#peers tbody tr', { hasText: host });
 
-test('the dashboard in a real browser: peers live, search, a peer leaving, escaped titles', { timeout: 120_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const msg = `\n!!!!!!!!\n!!! ${CHROMIUM} is not installed: the real-browser dashboard test is SKIPPED.\n!!! Install Debian's "chromium" package (.ci/run does) to run it.\n!!!!!!!!\n`;
-    process.stderr.write(msg);
-    t.skip(`${CHROMIUM} missing`);
-    return;
-  }
+test('the dashboard in a real browser: peers live, search, a peer leaving, escaped titles', { timeout: 120_000, skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'p2pci-dashboard-'));
   const cli = startCli(['server', '--port', '0', '--host', '127.0.0.1', '--http', '0']);
   let browser: Browser | null = null;

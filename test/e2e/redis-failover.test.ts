@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { killAllClis } from '../helpers/cli.js';
+import { skipWithout } from '../helpers/optional-tools.js';
 import { startRedisServer, startRedisIndexServer, type RunningRedis } from '../helpers/redis-server.js';
 import { RawIndexPeer, BAD_REQUEST, NOT_FOUND, okWith } from '../helpers/raw-index-peer.js';
 
@@ -15,7 +16,10 @@ let redis: RunningRedis;
 const peers: RawIndexPeer[] = [];
 const frozen = new Set<number>();
 
+const skip = skipWithout('redis-server', 'the Redis failover tests (test/e2e/redis-failover.test.ts)');
+
 before(async () => {
+  if (skip) return;
   redis = await startRedisServer();
 });
 after(async () => {
@@ -43,7 +47,7 @@ async function rawPeer(serverPort: number, host: string, port: number): Promise<
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test('SIGKILL one server: the survivor purges its records within the heartbeat TTL', { timeout: 30_000 }, async () => {
+test('SIGKILL one server: the survivor purges its records within the heartbeat TTL', { skip, timeout: 30_000 }, async () => {
   const a = await startServer('kill:');
   const b = await startServer('kill:');
   const onB = await rawPeer(b.port, 'doomed.example', 5000);
@@ -64,7 +68,7 @@ test('SIGKILL one server: the survivor purges its records within the heartbeat T
   assert.equal((await a.cli.stop()).code, 0);
 });
 
-test('a server frozen past its TTL is purged, and puts its records back when it wakes', { timeout: 30_000 }, async () => {
+test('a server frozen past its TTL is purged, and puts its records back when it wakes', { skip, timeout: 30_000 }, async () => {
   const a = await startServer('freeze:');
   const b = await startServer('freeze:');
   const onB = await rawPeer(b.port, 'sleepy.example', 6000);
@@ -84,7 +88,7 @@ test('a server frozen past its TTL is purged, and puts its records back when it 
   await Promise.all([a.cli.stop(), b.cli.stop()]);
 });
 
-test('Redis restarted empty: fast 400s while it is down, then the whole index is back', { timeout: 40_000 }, async () => {
+test('Redis restarted empty: fast 400s while it is down, then the whole index is back', { skip, timeout: 40_000 }, async () => {
   const a = await startServer('restart:');
   const b = await startServer('restart:');
   const onA = await rawPeer(a.port, 'pa.example', 7000);

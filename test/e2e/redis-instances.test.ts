@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCli, runCli, killAllClis } from '../helpers/cli.js';
+import { skipWithout } from '../helpers/optional-tools.js';
 import { startRedisServer, startRedisIndexServer, type RunningRedis } from '../helpers/redis-server.js';
 import { RawIndexPeer, NOT_FOUND, okWith } from '../helpers/raw-index-peer.js';
 import { peerFolder, sha256File, fixture } from '../helpers/peer-folders.js';
@@ -16,7 +17,10 @@ let redis: RunningRedis;
 const dirs: string[] = [];
 const peers: RawIndexPeer[] = [];
 
+const skip = skipWithout('redis-server', 'the several-servers-on-Redis tests (test/e2e/redis-instances.test.ts)');
+
 before(async () => {
+  if (skip) return;
   redis = await startRedisServer();
 });
 after(async () => {
@@ -36,7 +40,7 @@ async function rawPeer(serverPort: number, host: string, port: number): Promise<
   return p;
 }
 
-test('two servers, one index: cross-instance LOOKUP, LIST and download; a clean shutdown takes only its own records', { timeout: 60_000 }, async () => {
+test('two servers, one index: cross-instance LOOKUP, LIST and download; a clean shutdown takes only its own records', { skip, timeout: 60_000 }, async () => {
   const a = await startServer('e2e1:');
   const b = await startServer('e2e1:');
   assert.notEqual(a.instanceId, b.instanceId);
@@ -86,7 +90,7 @@ function titleOf101(lines: readonly string[]): string {
   return line.slice('RFC 101 '.length, line.lastIndexOf(' ', line.lastIndexOf(' ') - 1));
 }
 
-test('a connection that closes on one server disappears from the other at once', { timeout: 30_000 }, async () => {
+test('a connection that closes on one server disappears from the other at once', { skip, timeout: 30_000 }, async () => {
   const a = await startServer('e2e2:');
   const b = await startServer('e2e2:');
   const leaving = await rawPeer(b.port, 'leaving.example', 9001);
@@ -101,7 +105,7 @@ test('a connection that closes on one server disappears from the other at once',
   await Promise.all([a.cli.stop(), b.cli.stop()]);
 });
 
-test('--store: an unreachable Redis or an unknown scheme is a one-line error and exit 1', { timeout: 30_000 }, async () => {
+test('--store: an unreachable Redis or an unknown scheme is a one-line error and exit 1', { skip, timeout: 30_000 }, async () => {
   const closed = await startRedisServer();
   const url = closed.url;
   await closed.stop(); // a port that just had a Redis and has none now

@@ -13,8 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, type RunningCli } from './cli.js';
+import { toolCommand } from './optional-tools.js';
 
-export const REDIS_SERVER_BIN = process.env.REDIS_SERVER ?? 'redis-server';
+export const REDIS_SERVER_BIN = toolCommand('redis-server');
 
 export interface RunningRedis {
   readonly port: number;
@@ -63,7 +64,7 @@ function launch(port: number, dir: string, timeoutMs: number): Promise<ChildProc
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     child.once('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`cannot run ${REDIS_SERVER_BIN} (install Debian's redis-server): ${err.message}`));
+      reject(new Error(`cannot run ${REDIS_SERVER_BIN} (apt-get install redis-server, or REDIS_SERVER=/path/to/redis-server): ${err.message}`));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
