@@ -73,7 +73,7 @@ test('installed: npx p2pci demo runs with the packaged demo RFCs', { timeout: 60
   assert.match(demo.stdout, /== done: cleaning up/);
 });
 
-test('installed: the library example runs, and its types check against the declarations', { timeout: 60_000 }, async () => {
+test('installed: the library example runs, and its types check against the declarations', { timeout: 240_000 }, async () => {
   await copyFile(LIBRARY_EXAMPLE, join(app, 'library.mjs'));
   await runLibraryExample(join(app, 'library.mjs'), app);
   // A typed caller: strict tsc resolves 'p2pci' through exports to the shipped .d.ts.
@@ -88,7 +88,7 @@ test('installed: the library example runs, and its types check against the decla
   const tsc = (file: string) => promisify(execFile)(process.execPath, [
     join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
     '--typeRoots', join(REPO_ROOT, 'node_modules/@types'), '--types', 'node', file,
-  ], { cwd: app, timeout: 60_000 });
+  ], { cwd: app, timeout: 110_000 });
   await tsc('check.ts').catch((e: { stdout?: string }) => assert.fail(`check.ts does not type-check:\n${e.stdout}`));
   // And a wrong call is caught: the declarations really type the API.
   await writeFile(join(app, 'wrong.ts'), "import { startPeer } from 'p2pci';\nawait startPeer({ server: 'x' });\nexport {};\n");
