@@ -26,9 +26,11 @@ interface OneShotOptions {
 export function registerOneShotCommands(program: Command): void {
   const common = (cmd: Command) =>
     cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).addOption(envOption('--advertise-host <host>', 'host name to announce'));
-  common(program.command('lookup').argument('<rfc>', 'RFC number', rfcNumber).description(`which peers have an RFC (exit ${EXIT.NOT_FOUND} if none)`))
+  /** Accepted so one command line fits every command; nothing to bind, as lookup and list share nothing. */
+  const askOnly = (cmd: Command) => common(cmd).addOption(uploadHostOption('unused here: lookup and list start no upload server'));
+  askOnly(program.command('lookup').argument('<rfc>', 'RFC number', rfcNumber).description(`which peers have an RFC (exit ${EXIT.NOT_FOUND} if none)`))
     .action((rfc: number, opts: OneShotOptions) => ask(opts, (index) => index.lookup(rfc), true));
-  common(program.command('list').description('the whole index: every record of every active peer'))
+  askOnly(program.command('list').description('the whole index: every record of every active peer'))
     .action((opts: OneShotOptions) => ask(opts, (index) => index.list(), false));
   common(program.command('get').argument('<rfc>', 'RFC number', rfcNumber).description(`download an RFC into a folder (exit ${EXIT.NOT_FOUND}: no peer has it, ${EXIT.ALL_PEERS_FAILED}: every peer failed)`))
     .addOption(envOption('-d, --dir <folder>', 'folder to save rfc<N>.txt into').makeOptionMandatory())

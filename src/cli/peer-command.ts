@@ -34,9 +34,9 @@ export function serverOption(): Option {
   return envOption('-s, --server <host:port>', 'index server').argParser(hostPort(DEFAULT_INDEX_PORT)).default(hostPort(DEFAULT_INDEX_PORT)(DEFAULT_SERVER), DEFAULT_SERVER);
 }
 
-/** `--upload-host`, shared by `peer` and `get` (the commands that run an upload server). */
-export function uploadHostOption(): Option {
-  return envOption('--upload-host <address>', 'address the upload server listens on (default: all interfaces, so other machines reach it)');
+/** `--upload-host`, shared by `peer` and the one-shot commands (only `peer` and `get` run an upload server). */
+export function uploadHostOption(help = 'address the upload server listens on (default: all interfaces, so other machines reach it)'): Option {
+  return envOption('--upload-host <address>', help);
 }
 
 /** The folder `peer` shares when neither --dir nor P2PCI_DIR says (the original client's `rfc`). */

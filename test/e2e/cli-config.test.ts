@@ -108,7 +108,7 @@ test('lookup and list start no upload server: their Port header is the asking co
   await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
   const port = (fake.address() as { port: number }).port;
   try {
-    const lookup = await runCli(['lookup', '791'], 20_000, { env: { P2PCI_SERVER: `127.0.0.1:${port}` } });
+    const lookup = await runCli(['lookup', '791', '--upload-host', '127.0.0.1'], 20_000, { env: { P2PCI_SERVER: `127.0.0.1:${port}` } });
     assert.equal(lookup.code, 2, lookup.stderr);
     const list = await runCli(['list', '--server', `127.0.0.1:${port}`, '--advertise-host', 'asker.example']);
     assert.equal(list.code, 2, list.stderr);

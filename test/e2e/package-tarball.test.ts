@@ -73,24 +73,24 @@ test('installed: npx p2pci demo runs with the packaged demo RFCs', { timeout: 60
   assert.match(demo.stdout, /== done: cleaning up/);
 });
 
-test('installed: the library example runs, and its types check against the declarations', { timeout: 240_000 }, async () => {
+test('installed: the library example runs, and its types check against the declarations', { timeout: 90_000 }, async () => {
   await copyFile(LIBRARY_EXAMPLE, join(app, 'library.mjs'));
   await runLibraryExample(join(app, 'library.mjs'), app);
-  // A typed caller: strict tsc resolves 'p2pci' through exports to the shipped .d.ts.
+  // A typed caller: strict tsc resolves 'p2pci' through exports to the shipped .d.ts, and the
+  // @ts-expect-error line fails the check unless the declarations really reject a call without `dir`.
   await writeFile(join(app, 'check.ts'), [
     "import { startIndexServer, startPeer, MemoryStore, type RunningPeer, type IndexResponse } from 'p2pci';",
     "const index = await startIndexServer({ port: 0, store: new MemoryStore(), limits: { maxTitleLength: 100 } });",
     "const peer: RunningPeer = await startPeer({ dir: '.', server: `127.0.0.1:${index.address.port}` });",
     'const res: IndexResponse = await peer.lookup(1);',
     'const port: number = peer.uploadPort + res.records.length;',
+    '// @ts-expect-error: dir is required',
+    "await startPeer({ server: 'x' });",
     'export { port };',
   ].join('\n'));
-  const tsc = (file: string) => promisify(execFile)(process.execPath, [
-    join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--typeRoots', join(REPO_ROOT, 'node_modules/@types'), '--types', 'node', file,
-  ], { cwd: app, timeout: 110_000 });
-  await tsc('check.ts').catch((e: { stdout?: string }) => assert.fail(`check.ts does not type-check:\n${e.stdout}`));
-  // And a wrong call is caught: the declarations really type the API.
-  await writeFile(join(app, 'wrong.ts'), "import { startPeer } from 'p2pci';\nawait startPeer({ server: 'x' });\nexport {};\n");
-  await assert.rejects(tsc('wrong.ts'), (e: { stdout?: string }) => /Property 'dir' is missing/.test(e.stdout ?? ''));
+  // skipLibCheck: @types/node itself needs no checking here (most of tsc's time); check.ts's use of ours is checked.
+  await promisify(execFile)(process.execPath, [
+    join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--typeRoots', join(REPO_ROOT, 'node_modules/@types'), '--types', 'node', 'check.ts',
+  ], { cwd: app, timeout: 60_000 }).catch((e: { stdout?: string; message: string }) => assert.fail(`check.ts does not type-check: ${e.message}\n${e.stdout}`));
 });
