@@ -11,7 +11,7 @@ function events(n: number): RequestEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const e: RequestEvent = {
       connectionId: 'c:1', remote: '127.0.0.1:40000', method: i % 7 === 0 ? 'ADD' : 'LOOKUP', rfc: 100_001 + (i % 1000),
-      status: i % 11 === 0 ? 404 : 200, records: 1, durationMs: 0.012, bytesIn: 96,
+      status: i % 11 === 0 ? 404 : 200, records: 1, durationMs: 0.012, bytesIn: 96, dialect: 'spec',
     };
     if (i % 3 !== 0) Object.assign(e, { host: 'client.bench.example', port: 7002 });
     if (i % 13 === 0) e.errorCode = 'BAD_PORT';

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   encodeAdd,
+  SilentLine,
   encodeList,
   encodeLookup,
   INDEX_METHODS,
@@ -93,6 +94,7 @@ export function feedAll(chunks: Buffer[], stats: { maxBuffered: number }): Array
   let now = 0;
   const drain = () => {
     for (let r = parser.next(); r !== null; r = parser.next()) {
+      if (r instanceof SilentLine) throw new Error(`parser returned a dialect's silent line without dialects on: ${r.word}`);
       if (!(r instanceof ProtocolError) && (typeof r !== 'object' || typeof r.method !== 'string')) {
         throw new Error(`parser returned something that is neither a request nor a coded error: ${String(r)}`);
       }
@@ -106,6 +108,7 @@ export function feedAll(chunks: Buffer[], stats: { maxBuffered: number }): Array
     drain();
   }
   const last = parser.expire(now + 1000, true);
+  if (last instanceof SilentLine) throw new Error(`parser returned a dialect's silent line without dialects on: ${last.word}`);
   if (last !== null) out.push(last);
   drain();
   return out;

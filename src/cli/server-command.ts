@@ -9,7 +9,8 @@ import { envOption } from './env-option.js';
 import type { Store } from '../index/store.js';
 
 /** Each server limit and its flag; defaults come from DEFAULT_SERVER_LIMITS (listed in the README). */
-const LIMIT_FLAGS: ReadonlyArray<[keyof ServerLimits, string, string]> = [
+type NumericLimit = { [K in keyof ServerLimits]: ServerLimits[K] extends number ? K : never }[keyof ServerLimits];
+const LIMIT_FLAGS: ReadonlyArray<[NumericLimit, string, string]> = [
   ['maxLineBytes', '--max-line-bytes <n>', 'longest request line or header line, in bytes'],
   ['maxHeaders', '--max-headers <n>', 'most header lines in one request'],
   ['maxRequestBytes', '--max-request-bytes <n>', 'largest request (request line and headers), in bytes'],
@@ -36,6 +37,8 @@ export interface ServerCommandOptions extends Partial<ServerLimits>, Partial<Sto
   /** Dashboard port (off when undefined). */
   http?: number;
   httpHost: string;
+  /** Spec bytes only: no dialect adaptation (DIALECTS.md). */
+  strict: boolean;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -48,7 +51,8 @@ export function registerServerCommand(program: Command): void {
     .addOption(envOption('-q, --quiet', 'do not log every request (connections, limits and status still show)').default(false))
     .addOption(envOption('--status-interval <ms>', 'status line interval while anything changes (0: never)').argParser(integer(0)).default(10_000))
     .addOption(envOption('--http <port>', 'serve the live dashboard, /stats.json and /metrics on this port (0: the OS picks)').argParser(portNumber))
-    .addOption(envOption('--http-host <address>', 'address the dashboard listens on').default('127.0.0.1'));
+    .addOption(envOption('--http-host <address>', 'address the dashboard listens on').default('127.0.0.1'))
+    .addOption(envOption('--strict', 'spec bytes only: answer no client in its dialect (DIALECTS.md)').default(false));
   for (const [key, flag, help] of LIMIT_FLAGS) {
     cmd.addOption(envOption(flag, help).argParser(integer(0)).default(DEFAULT_SERVER_LIMITS[key]));
   }
@@ -59,7 +63,7 @@ export function registerServerCommand(program: Command): void {
 }
 
 export async function runServer(opts: ServerCommandOptions, store: Store): Promise<IndexServer> {
-  const limits: Partial<ServerLimits> = {};
+  const limits: Partial<ServerLimits> = { dialects: !opts.strict };
   for (const [key, flag] of LIMIT_FLAGS) {
     // Commander names the value after the flag (`--keepalive-ms` → keepaliveMs), not after our key.
     const value = (opts as unknown as Record<string, number | undefined>)[new Option(flag).attributeName()];

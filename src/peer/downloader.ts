@@ -2,7 +2,9 @@ import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { GetHeadReader, ProtocolError, encodeGet, resolveBody, surplusReason, type PeerAddress } from '../protocol/index.js';
+import {
+  END_LINE, GetHeadReader, LF_REQUEST, ProtocolError, SPEC_REQUEST, encodeGetIn, resolveBody, surplusReason, type PeerAddress, type RequestStyle,
+} from '../protocol/index.js';
 import { ShareFolder, rfcFileName } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
@@ -15,6 +17,15 @@ export interface DownloadOptions {
   /** An uploader that sends nothing for this long has failed; the next peer is tried. */
   silenceMs?: number;
   onProgress?(received: number, total: number, from: PeerAddress): void;
+  /** Adapt to the uploader dialects of DIALECTS.md (false = `--strict`: spec bytes only). */
+  dialects?: boolean;
+  /** A fresh connection silent this long after our GET gets a line `END` (DIALECTS.md G). */
+  endProbeMs?: number;
+  /**
+   * Exactly Content-Length body bytes arrived and the uploader neither closed nor sent more
+   * for this long: the transfer is complete (DIALECTS.md B and G never close).
+   */
+  bodySettleMs?: number;
   /** Opens the temporary file; injected by tests to simulate a full disk. */
   openTempFile?(path: string): Promise<FileHandle>;
 }
@@ -42,7 +53,32 @@ export class DownloadError extends Error {
   }
 }
 
-class PeerFailed extends Error {}
+class PeerFailed extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+export const DEFAULT_END_PROBE_MS = 300;
+export const DEFAULT_BODY_SETTLE_MS = 200;
+
+/** What an uploader needed (DIALECTS.md): learnt on one connection, used from the next one on. */
+interface UploaderWays {
+  style: RequestStyle;
+  end: boolean;
+}
+const MAX_REMEMBERED = 4096;
+const remembered = new Map<string, UploaderWays>();
+
+function remember(key: string, ways: UploaderWays): void {
+  if (ways.style === SPEC_REQUEST && !ways.end) {
+    remembered.delete(key);
+    return;
+  }
+  remembered.delete(key);
+  remembered.set(key, ways);
+  if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+}
 
 function localWriteFailed(err: unknown): never {
   throw new LocalWriteError(`cannot write into the folder: ${describeFsError(err)}`);
@@ -82,8 +118,22 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
   }
   let saved = false;
   try {
-    const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
-    const body = await receive(socket, peer, rfc, file, options);
+    const dialects = options.dialects ?? true;
+    const key = `${peer.host}:${peer.port}`;
+    const ways: UploaderWays = (dialects ? remembered.get(key) : undefined) ?? { style: SPEC_REQUEST, end: false };
+    let body: ReceivedBody;
+    for (;;) {
+      const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
+      try {
+        body = await receive(socket, peer, rfc, file, options, ways, dialects);
+        break;
+      } catch (err) {
+        // D, E: a CRLF GET is 505 to them; the same GET once more, in LF.
+        if (!(dialects && err instanceof PeerFailed && err.status === 505 && ways.style === SPEC_REQUEST)) throw err;
+        ways.style = LF_REQUEST;
+      }
+    }
+    if (dialects) remember(key, ways);
     if (body.prepend.length > 0) {
       // Rare (an uploader that sends no empty line, a file that starts with one): put it back.
       await file.close();
@@ -118,11 +168,23 @@ interface ReceivedBody {
   prepend: Buffer;
 }
 
-async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: FileHandle, options: DownloadOptions): Promise<ReceivedBody> {
+async function receive(
+  socket: Socket, peer: PeerAddress, rfc: number, file: FileHandle, options: DownloadOptions, ways: UploaderWays, dialects: boolean,
+): Promise<ReceivedBody> {
   const silenceMs = options.silenceMs ?? 10_000;
   socket.setTimeout(silenceMs, () => socket.destroy(new PeerFailed(`silent for ${silenceMs} ms`)));
-  socket.write(encodeGet(rfc, peer.host, options.os ?? osDescription()));
-  const reader = new GetHeadReader();
+  socket.write(encodeGetIn(ways.style, rfc, peer.host, options.os ?? osDescription()) + (ways.end ? END_LINE : ''));
+  // G answers nothing until it has read a line END: a fresh connection that stays silent gets one.
+  let endProbe = dialects && !ways.end ? setTimeout(() => socket.write(END_LINE), options.endProbeMs ?? DEFAULT_END_PROBE_MS) : null;
+  const stopProbe = () => {
+    if (endProbe !== null) clearTimeout(endProbe);
+    endProbe = null;
+  };
+  // B and G never close: exactly Content-Length body bytes, then nothing for a moment, is the end.
+  let settle: NodeJS.Timeout | null = null;
+  let settled = false;
+  const settleMs = options.bodySettleMs ?? DEFAULT_BODY_SETTLE_MS;
+  const reader = new GetHeadReader(undefined, dialects);
   let contentLength = -1;
   let headTail: Buffer = Buffer.alloc(0);
   let written = 0;
@@ -137,16 +199,26 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
   const onHead = async (r: ReturnType<GetHeadReader['push']>) => {
     if (r === null) return;
     if (r instanceof ProtocolError) throw new PeerFailed(`unreadable answer: ${r.message}`);
-    if (r.head.status !== 200) throw new PeerFailed(`answered ${r.head.status} ${r.head.phrase}`);
+    if (r.head.status !== 200) throw new PeerFailed(`answered ${r.head.status} ${r.head.phrase}`, r.head.status);
     contentLength = r.head.contentLength!;
     headTail = r.headTail;
+    // Only an answer framed by END proves the uploader wants END (a slow spec one may have had it).
+    if (r.separator === 'end-line') ways.end = true;
     await write(r.bodyStart);
   };
   try {
     try {
       for await (const chunk of socket as AsyncIterable<Buffer>) {
+        stopProbe();
+        if (settle !== null) clearTimeout(settle);
         if (contentLength < 0) await onHead(reader.push(chunk));
         else await write(chunk);
+        if (dialects && contentLength >= 0 && written === contentLength) {
+          settle = setTimeout(() => {
+            settled = true;
+            socket.destroy();
+          }, settleMs);
+        }
       }
       if (contentLength < 0) await onHead(reader.end());
       await writer.drain().catch(localWriteFailed);
@@ -155,10 +227,14 @@ async function receive(socket: Socket, peer: PeerAddress, rfc: number, file: Fil
     }
   } catch (err) {
     socket.destroy();
+    stopProbe();
+    if (settled && written === contentLength) return { contentLength, prepend: Buffer.alloc(0) };
     if (err instanceof PeerFailed || err instanceof LocalWriteError) throw err;
     const reason = describeNetError(err as NodeJS.ErrnoException);
     throw new PeerFailed(contentLength < 0 ? reason : `${reason} after ${written} of ${contentLength} bytes`);
   }
+  stopProbe();
+  if (settle !== null) clearTimeout(settle);
   const body = resolveBody(written, contentLength, headTail);
   if (!body.ok) throw new PeerFailed(`closed the connection after ${written} of ${contentLength} bytes`);
   return { contentLength, prepend: body.prepend };

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  PEER_METHODS, ProtocolError, RequestParser, encodeGetResponseHead, httpDate,
-  STATUS_PHRASES, type ParserLimits, type StatusCode,
+  END_LINE, PEER_METHODS, ProtocolError, RequestParser, SilentLine, SPEC_DIALECT, encodeGetResponseHead, httpDate,
+  recogniseShape, STATUS_PHRASES, type Dialect, type DialectId, type ParserLimits, type StatusCode,
 } from '../protocol/index.js';
 import { ShareFolder } from './share-folder.js';
 import { AddressTally } from '../net/address-tally.js';
@@ -27,6 +28,13 @@ export interface UploadServerOptions {
   idleCompletionMs?: number;
   /** Time and timers of idle completion; tests inject their own. */
   clock?: Clock;
+  /** Answer a downloader's GET in the shape its dialect reads (DIALECTS.md); false = `--strict`. */
+  dialects?: boolean;
+  /**
+   * For a GET that deviates from the spec's bytes: the pause between the head (written alone)
+   * and the body, so a downloader that takes its first recv() as the head gets the head alone.
+   */
+  headPauseMs?: number;
 }
 
 export interface TransferEvent {
@@ -37,6 +45,15 @@ export interface TransferEvent {
   ms: number;
   /** Why the transfer did not complete, if it didn't. */
   error?: string;
+  /** The dialect (DIALECTS.md) the GET was answered in. */
+  dialect: DialectId;
+}
+
+/** How one GET is answered: in the spec's bytes, or for a dialect (head alone, then a pause). */
+interface AnswerPlan {
+  dialect: Dialect;
+  /** The downloader ended its GET with a line `END` (G): it reads the head up to an `END` line. */
+  endFramed(): boolean;
 }
 
 export interface UploadServerEvents {
@@ -47,6 +64,8 @@ export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_UPLOADS = 1024;
 export const DEFAULT_MAX_UPLOADS_PER_ADDRESS = 64;
+/** Measured with bench/dialect-head-pause.ts: see the README's dialect section. */
+export const DEFAULT_HEAD_PAUSE_MS = 40;
 /** A GET is three short lines: these bounds are generous and still tiny. */
 export const DEFAULT_UPLOAD_LIMITS: Readonly<ParserLimits> = { maxLineBytes: 1024, maxHeaders: 16, maxRequestBytes: 4096, maxTitleLength: 1024 };
 
@@ -62,6 +81,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
   private readonly limits: ParserLimits;
+  private readonly dialects: boolean;
+  private readonly headPauseMs: number;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly perAddress = new AddressTally();
@@ -75,6 +96,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_UPLOADS;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_UPLOADS_PER_ADDRESS;
     this.limits = { ...DEFAULT_UPLOAD_LIMITS, ...options.limits };
+    this.dialects = options.dialects ?? true;
+    this.headPauseMs = options.headPauseMs ?? DEFAULT_HEAD_PAUSE_MS;
     // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
   }
@@ -116,7 +139,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.perAddress.add(address);
     const started = performance.now();
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    const parser = new RequestParser({ methods: PEER_METHODS, limits: this.limits, idleCompletionMs: this.options.idleCompletionMs });
+    const parser = new RequestParser({ methods: PEER_METHODS, limits: this.limits, idleCompletionMs: this.options.idleCompletionMs, dialects: this.dialects });
     let handled = false;
     const clock = this.options.clock ?? systemClock;
     // §6: a GET without its empty line is processed once the downloader falls silent.
@@ -131,18 +154,31 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     });
 
     const take = (result: ReturnType<RequestParser['next']>) => {
-      if (result === null || handled) return;
+      if (result === null || result instanceof SilentLine || handled) return;
       handled = true;
       idle.clear();
       socket.pause();
       socket.removeAllListeners('data');
-      socket.on('data', () => {}); // bytes after the request are not ours to interpret
-      const done = (e: Omit<TransferEvent, 'remote' | 'ms'>) => this.emit('transfer', { ...e, remote, ms: performance.now() - started });
+      const dialect = this.dialects && !(result instanceof ProtocolError) ? recogniseShape(result.shape) : SPEC_DIALECT;
+      // After the GET only a dialect's `END` line is looked for (bounded by the parser's limits);
+      // other bytes are not ours to interpret.
+      let endSeen = false;
+      const watchEnd = () => {
+        for (let r = parser.next(); r !== null; r = parser.next()) if (r instanceof SilentLine && r.word === 'END') endSeen = true;
+      };
+      if (dialect !== SPEC_DIALECT) watchEnd();
+      socket.on('data', (chunk: Buffer) => {
+        if (dialect === SPEC_DIALECT || endSeen) return;
+        parser.push(chunk, performance.now());
+        watchEnd();
+      });
+      const plan: AnswerPlan = { dialect, endFramed: () => endSeen };
+      const done = (e: Omit<TransferEvent, 'remote' | 'ms' | 'dialect'>) => this.emit('transfer', { ...e, remote, ms: performance.now() - started, dialect: dialect.id });
       if (result instanceof ProtocolError) {
         this.sendError(socket, result.status);
         done({ rfc: null, status: result.status, bytes: 0, error: result.message });
       } else {
-        this.serve(socket, result.rfc!).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
+        this.serve(socket, result.rfc!, plan).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
       }
     };
     socket.on('data', (chunk: Buffer) => {
@@ -156,27 +192,50 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     });
   }
 
+  private errorHead(status: StatusCode): string {
+    return encodeGetResponseHead({ status, phrase: STATUS_PHRASES[status], date: httpDate(new Date()), os: this.os });
+  }
+
   private sendError(socket: Socket, status: StatusCode): void {
-    socket.end(encodeGetResponseHead({ status, phrase: STATUS_PHRASES[status], date: httpDate(new Date()), os: this.os }));
+    socket.end(this.errorHead(status));
+  }
+
+  /**
+   * DIALECTS.md A C D E: a downloader that takes its first read as the head loses any body
+   * byte in it. For a GET that isn't spec-exact the head goes alone, then a pause, then an
+   * `END` line if the GET ended with one (G). A spec-exact GET never waits.
+   */
+  private async writeHeadFor(socket: Socket, head: string, plan: AnswerPlan): Promise<void> {
+    if (plan.dialect === SPEC_DIALECT) {
+      // Corked until the first body bytes, so head and body leave in one segment, not two.
+      socket.cork();
+      socket.write(head);
+      return;
+    }
+    socket.write(head);
+    socket.resume(); // the downloader's `END` line may still be on its way
+    await sleep(this.headPauseMs);
+    if (plan.endFramed()) socket.write(END_LINE);
+    socket.cork();
   }
 
   /** Streams the file named by the number alone; resolves with what was sent. */
-  private async serve(socket: Socket, rfc: number): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
+  private async serve(socket: Socket, rfc: number, plan: AnswerPlan): Promise<Omit<TransferEvent, 'remote' | 'ms' | 'dialect'>> {
     // Opened only if the folder shares it as a regular file; gone in between is a 404 too.
     const shared = await this.folder.openShared(rfc);
     if (shared === null) {
-      this.sendError(socket, 404);
+      await this.writeHeadFor(socket, this.errorHead(404), plan);
+      socket.end();
       return { rfc, status: 404, bytes: 0 };
     }
     const { file, stats: st } = shared;
     try {
       // Size and mtime from the open handle: the head describes exactly the bytes we stream.
-      // Corked until the first body bytes, so head and body leave in one segment, not two.
-      socket.cork();
-      socket.write(encodeGetResponseHead({
+      await this.writeHeadFor(socket, encodeGetResponseHead({
         status: 200, phrase: 'OK', date: httpDate(new Date()), os: this.os,
         lastModified: httpDate(st.mtime), contentLength: st.size, contentType: 'text/plain',
-      }));
+      }), plan);
+      if (socket.destroyed) throw new Error('downloader left before the body');
       socket.resume();
       if (st.size > 0) {
         // `end` bounds the stream to Content-Length even if the file grows meanwhile.

@@ -20,6 +20,11 @@ export interface GetHeadResult {
    * file's. `resolveBody` decides between the two readings.
    */
   headTail: Buffer;
+  /**
+   * What ended the head: its empty line, G's `END` line (DIALECTS.md), or nothing (the body
+   * starts at the first line that isn't a header).
+   */
+  separator: 'empty-line' | 'end-line' | null;
 }
 
 /** The spec's head (§3) names exactly these, spelled so; each is one bit of `spelled`. */
@@ -50,7 +55,8 @@ export class GetHeadReader {
   private spelled = 0;
   private specVersion = false;
 
-  constructor(private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES) {}
+  /** `dialects`: also read what DIALECTS.md's uploaders write (F's status word, G's `END`). */
+  constructor(private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES, private readonly dialects = false) {}
 
   /** Feed bytes; returns the head once it is known, a coded error, or null for "need more". */
   push(chunk: Buffer): GetHeadResult | ProtocolError | null {
@@ -74,21 +80,23 @@ export class GetHeadReader {
 
   /** At end of input before the head was complete: an error response may carry no empty line. */
   end(): GetHeadResult | ProtocolError {
-    if (this.head !== null && this.head.status !== 200) return this.done(this.buf.length, this.buf.length);
+    if (this.head !== null && this.head.status !== 200) return this.done(this.buf.length, this.buf.length, null);
     return new ProtocolError('MALFORMED_STATUS_LINE', this.head === null ? 'connection closed before a status line' : 'connection closed before the body');
   }
 
   private onLine(line: string, lineStart: number): GetHeadResult | ProtocolError | null {
     if (this.head === null) {
       if (line.trim() === '') return null;
-      const sl = parseStatusLine(line);
+      const sl = parseStatusLine(line, this.dialects);
       if (sl === null) return new ProtocolError('MALFORMED_STATUS_LINE', `not a status line: ${JSON.stringify(line.slice(0, 64))}`);
       this.head = { status: sl.status, phrase: sl.phrase };
       this.specVersion = line.startsWith('P2P-CI/1.0 ');
       this.lastHeaderEnd = this.pos;
       return null;
     }
-    if (line.trim() === '') return this.done(this.lastHeaderEnd, this.pos);
+    if (line.trim() === '') return this.done(this.lastHeaderEnd, this.pos, 'empty-line');
+    // DIALECTS.md G: its head ends with a line `END`, the body follows it.
+    if (this.dialects && line === 'END') return this.done(this.pos, this.pos, 'end-line');
     if (isHeaderShaped(line)) {
       const h = splitHeaderLine(line);
       const field = h === null ? null : fieldOf(h.name);
@@ -111,11 +119,11 @@ export class GetHeadReader {
       return null;
     }
     // No empty line: the first line that isn't a header starts the body, once we know its length.
-    if (this.head.contentLength !== undefined || this.head.status !== 200) return this.done(lineStart, lineStart);
+    if (this.head.contentLength !== undefined || this.head.status !== 200) return this.done(lineStart, lineStart, null);
     return null;
   }
 
-  private done(tailStart: number, bodyStart: number): GetHeadResult | ProtocolError {
+  private done(tailStart: number, bodyStart: number, separator: GetHeadResult['separator']): GetHeadResult | ProtocolError {
     const head = this.head!;
     if (head.status === 200 && head.contentLength === undefined) {
       return new ProtocolError('BAD_CONTENT_LENGTH', '200 answer without Content-Length');
@@ -125,6 +133,7 @@ export class GetHeadReader {
       head,
       bodyStart: this.buf.subarray(bodyStart),
       headTail: specHead ? Buffer.alloc(0) : Buffer.from(this.buf.subarray(tailStart, bodyStart)),
+      separator,
     };
     this.buf = Buffer.alloc(0);
     this.pos = 0;

@@ -5,6 +5,7 @@
  */
 export const LINE_TOO_LONG = Symbol('line too long');
 export type LineResult = string | typeof LINE_TOO_LONG | null;
+export type LineEnd = 'crlf' | 'lf' | 'none';
 
 const LF = 10;
 const CR = 13;
@@ -16,6 +17,8 @@ export class LineReader {
   /** Where the LF search resumes, so dribbled input isn't rescanned from the start. */
   private scanFrom = 0;
   private discarding = false;
+  /** How the line last returned ended: evidence of the sender's dialect (DIALECTS.md). */
+  lastEnd: LineEnd = 'none';
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -73,6 +76,7 @@ export class LineReader {
   private lineOf(start: number, lf: number): LineResult {
     const end = lf > start && this.buf[lf - 1] === CR ? lf - 1 : lf;
     if (end - start > this.maxLineBytes) return LINE_TOO_LONG;
+    this.lastEnd = end === lf ? 'lf' : 'crlf';
     return this.buf.toString('utf8', start, end);
   }
 
@@ -111,8 +115,28 @@ export class LineReader {
     let end = this.buf.length;
     if (this.buf[end - 1] === CR) end--;
     const line = this.buf.toString('utf8', this.pos, end);
+    this.lastEnd = 'none';
     this.clear();
     return line;
+  }
+
+  /**
+   * The bytes already here reach an empty line through CRLF lines only (peeked, not
+   * consumed): a request complete at its last defined header, followed by headers it does
+   * not define (extensions) and its empty line, still had the spec's shape.
+   */
+  emptyLineAhead(maxLines = 16): boolean {
+    if (this.discarding) return false;
+    let at = this.pos;
+    for (let n = 0; n < maxLines; n++) {
+      const lf = this.buf.indexOf(LF, at);
+      if (lf === -1) return at < this.buf.length && this.buf[at] === CR && at + 1 === this.buf.length;
+      if (lf === at) return true; // a bare LF: an empty line all the same
+      if (this.buf[lf - 1] !== CR) return false;
+      if (lf === at + 1) return true;
+      at = lf + 1;
+    }
+    return false;
   }
 
   /** Hands over the unread bytes (e.g. the start of a body) and empties the reader. */

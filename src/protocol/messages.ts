@@ -20,6 +20,8 @@ export interface Request {
   completion: Completion;
   /** Bytes the request occupied on the wire, line endings included. */
   size: number;
+  /** How its bytes looked (`SHAPE` bits of dialects/shape.ts): the evidence of its dialect. */
+  shape: number;
 }
 
 /** One (RFC, title, peer) entry of the index, as a record line carries it. */

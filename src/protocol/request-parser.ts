@@ -1,4 +1,6 @@
-import { LineReader, LINE_TOO_LONG } from './line-reader.js';
+import { LineReader, LINE_TOO_LONG, type LineEnd } from './line-reader.js';
+import { SHAPE } from './dialects/shape.js';
+import { silentLine } from './dialects/recognise.js';
 import { ProtocolError } from './errors.js';
 import { withDefaults, type ParserLimits } from './limits.js';
 import { isHeaderShaped, parsePort, splitHeaderLine, type HeaderLine } from './headers.js';
@@ -31,9 +33,25 @@ export interface RequestParserOptions {
   methods: readonly Method[];
   limits?: Partial<ParserLimits>;
   idleCompletionMs?: number;
+  /**
+   * Accept what the dialects of DIALECTS.md send beyond §6: their silent lines (`END`,
+   * `CONNECT …`), their version words, colon-less `Host x` lines. Off (`--strict`): spec only.
+   */
+  dialects?: boolean;
 }
 
-export type ParseResult = Request | ProtocolError;
+/** A line a dialect sends outside any request (`END`, `CONNECT 5000 P2P-CI/1.0`): never answered. */
+export class SilentLine {
+  constructor(
+    readonly word: string,
+    /** The SHAPE bit it proves for the connection (0 for none). */
+    readonly evidence: number,
+  ) {}
+}
+
+export type ParseResult = Request | ProtocolError | SilentLine;
+
+const END_BIT: Readonly<Record<LineEnd, number>> = { crlf: SHAPE.CRLF, lf: SHAPE.LF, none: SHAPE.UNTERMINATED };
 
 /** One Set per method list, shared by every parser: a server makes one parser per connection. */
 const methodSets = new WeakMap<readonly Method[], ReadonlySet<Method>>();
@@ -51,6 +69,8 @@ interface Partial_ extends Omit<Request, 'completion'> {
   /** Bit set of the defined headers seen so far. */
   seen: number;
   headerCount: number;
+  /** How the last line that was not empty ended (F ends only its last line with LF alone). */
+  lastEnd: LineEnd;
 }
 
 /**
@@ -65,6 +85,7 @@ export class RequestParser {
   private readonly limits: ParserLimits;
   private readonly methods: ReadonlySet<Method>;
   private readonly idleMs: number;
+  private readonly dialects: boolean;
   private current: Partial_ | null = null;
   private afterFirst = false;
   private lastByteAt = 0;
@@ -80,6 +101,7 @@ export class RequestParser {
     this.lines = new LineReader(this.limits.maxLineBytes);
     this.methods = methodSet(options.methods);
     this.idleMs = options.idleCompletionMs ?? DEFAULT_IDLE_COMPLETION_MS;
+    this.dialects = options.dialects ?? false;
   }
 
   push(chunk: Buffer, now = 0): void {
@@ -166,16 +188,28 @@ export class RequestParser {
     if (cur.size > this.limits.maxRequestBytes) {
       return this.fail(new ProtocolError('REQUEST_TOO_LARGE', `request larger than ${this.limits.maxRequestBytes} bytes`));
     }
+    const end = this.lines.lastEnd;
+    cur.shape |= END_BIT[end];
     if (line.trim() === '') return this.complete('blank-line');
     const header = splitHeaderLine(line);
     // A client that sends neither the empty line nor every header still gets its request
     // answered when its next request line arrives, instead of losing both.
-    if (header === null && looksLikeRequestLine(line, this.methods)) {
+    if (header === null && looksLikeRequestLine(line, this.methods, this.dialects)) {
       cur.size -= bytes;
       this.carried = { line, bytes };
       return this.complete('next-request');
     }
-    return this.onHeaderLine(cur, header);
+    cur.lastEnd = end;
+    return this.onHeaderLine(cur, header ?? this.colonlessHeader(cur, line), line);
+  }
+
+  /** DIALECTS.md F: `Host 127.0.0.1` / `OS Linux` after a valid GET line, when adapting. */
+  private colonlessHeader(cur: Partial_, line: string): HeaderLine | null {
+    if (!this.dialects) return null;
+    const m = /^[ \t]*(host|os)[ \t]+(.*)$/i.exec(line);
+    if (m === null) return null;
+    cur.shape |= SHAPE.COLONLESS_HEADER;
+    return { name: m[1]!.toLowerCase(), value: m[2]!.trim() };
   }
 
   /**
@@ -201,18 +235,29 @@ export class RequestParser {
     }
     if (line.trim() === '') return null;
     if (this.afterFirst && isHeaderShaped(line)) return null;
+    if (this.dialects) {
+      const silent = silentLine(line);
+      if (silent !== null) return new SilentLine(line.trim().split(/[ \t]/)[0]!.toUpperCase(), silent.evidence);
+    }
     this.afterFirst = true;
-    const head = parseRequestLine(line, this.methods);
+    const head = parseRequestLine(line, this.methods, this.dialects);
     if (head instanceof ProtocolError) return head;
-    this.current = { method: head.method, rfc: head.rfc, seen: 0, headerCount: 0, size: bytes };
+    const end = this.lines.lastEnd;
+    const shape = END_BIT[end] | (head.altVersion ? SHAPE.ALT_VERSION : 0);
+    this.current = { method: head.method, rfc: head.rfc, seen: 0, headerCount: 0, size: bytes, shape, lastEnd: end };
     return null;
   }
 
-  private onHeaderLine(cur: Partial_, header: HeaderLine | null): ParseResult | null {
+  private onHeaderLine(cur: Partial_, header: HeaderLine | null, line: string): ParseResult | null {
     if (++cur.headerCount > this.limits.maxHeaders) {
       return this.fail(new ProtocolError('TOO_MANY_HEADERS', `more than ${this.limits.maxHeaders} header lines`));
     }
     if (header === null) return this.fail(new ProtocolError('MALFORMED_HEADER', 'header line must be "Name: value"'));
+    if (header.name === 'host' && header.value !== '' && (cur.shape & SHAPE.COLONLESS_HEADER) === 0) {
+      // DIALECTS.md H writes `Host:value`; §2 shows a blank after the colon.
+      const after = line.charCodeAt(line.indexOf(':') + 1);
+      if (after !== 32 && after !== 9) cur.shape |= SHAPE.TIGHT_HEADER;
+    }
     // `Post` is a known misspelling of `Port` in widely copied clients (§6).
     const name = header.name === 'post' ? 'port' : header.name;
     switch (name) {
@@ -253,7 +298,11 @@ export class RequestParser {
       if (cur.host === undefined) return new ProtocolError('MISSING_HEADER', 'ADD needs a Host header');
       if (cur.port === undefined) return new ProtocolError('MISSING_HEADER', 'ADD needs a Port header');
     }
-    const req: Request = { method: cur.method, rfc: cur.rfc, completion, size: cur.size };
+    let shape = cur.shape;
+    // A spec request is complete at its last header; its empty line usually came with it.
+    if (completion === 'blank-line' || (completion === 'all-headers' && this.lines.emptyLineAhead())) shape |= SHAPE.BLANK_END;
+    if (cur.lastEnd === 'lf' && (shape & SHAPE.CRLF) !== 0) shape |= SHAPE.LAST_LF;
+    const req: Request = { method: cur.method, rfc: cur.rfc, completion, size: cur.size, shape };
     if (cur.host !== undefined) req.host = cur.host;
     if (cur.port !== undefined) req.port = cur.port;
     if (cur.title !== undefined) req.title = cur.title;

@@ -1,5 +1,8 @@
 import type { Socket } from 'node:net';
-import { INDEX_METHODS, ProtocolError, RequestParser, type Request } from '../protocol/index.js';
+import {
+  END_LINE, INDEX_METHODS, ProtocolError, RequestParser, SilentLine, SPEC_DIALECT, recogniseShape,
+  type AnswerStyle, type Dialect, type Request,
+} from '../protocol/index.js';
 import { isPromise, type MaybePromise, type Store } from '../index/store.js';
 import { handleAdd, handleList, handleLookup, writeError, type Outcome, type ResponseSink } from './handlers.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -35,6 +38,11 @@ export class PeerConnection implements ResponseSink, BulkWork {
   host: string | undefined;
   port: number | undefined;
   requests = 0;
+  /** The dialect this connection is answered in (DIALECTS.md): the spec until its bytes show another. */
+  dialect: Dialect = SPEC_DIALECT;
+  /** Shape bits of the first request, with what the connection showed besides (CONNECT, END). */
+  private evidence = 0;
+  private sawRequest = false;
   private readonly parser: RequestParser;
   private readonly rate: RateLimiter | null;
   private busy = false;
@@ -63,7 +71,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   ) {
     this.remote = `${address}:${remotePort}`;
     const { limits } = hooks;
-    this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs });
+    this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs, dialects: limits.dialects });
     this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;
     this.timers = new RequestTimers(limits.headerTimeoutMs, hooks.clock, (now) => this.onIdle(now), () => this.onHeaderTimeout());
     socket.setNoDelay(true);
@@ -93,6 +101,10 @@ export class PeerConnection implements ResponseSink, BulkWork {
   /** Answer bytes queued in this process for a peer that isn't reading: bounded by backpressure. */
   get pendingOutputBytes(): number {
     return this.socket.writableLength;
+  }
+
+  get style(): AnswerStyle {
+    return this.dialect.answer;
   }
 
   write(text: string): boolean {
@@ -140,7 +152,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   }
 
   /** A request completed by idleness, answered after whatever is queued before it. */
-  private pendingTail: Request | ProtocolError | null = null;
+  private pendingTail: Request | ProtocolError | SilentLine | null = null;
 
   private onDrain(): void {
     const waiters = this.drainWaiters;
@@ -234,7 +246,30 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.pump();
   }
 
-  private dispatch(item: Request | ProtocolError): void {
+  /**
+   * What the connection proved about its dialect: the first request's shape decides it, a
+   * line like `END` or `CONNECT` may add to it later (kept for the connection's life).
+   */
+  private learn(bits: number): void {
+    this.evidence |= bits;
+    this.dialect = recogniseShape(this.evidence);
+  }
+
+  /** `END`, `CONNECT 5000 P2P-CI/1.0`, `QUIT`: never answered, but an END-framed client gets its `END`. */
+  private onSilentLine(line: SilentLine): void {
+    if (line.evidence !== 0) this.learn(line.evidence);
+    if (line.word === 'END' && this.dialect.endFramed === true) this.write(END_LINE);
+  }
+
+  private dispatch(item: Request | ProtocolError | SilentLine): void {
+    if (item instanceof SilentLine) {
+      this.onSilentLine(item);
+      return;
+    }
+    if (!this.sawRequest && !(item instanceof ProtocolError) && this.hooks.limits.dialects) {
+      this.sawRequest = true;
+      this.learn(item.shape);
+    }
     const started = this.hooks.now();
     this.requests++;
     this.rate?.consume();
@@ -298,7 +333,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   }
 
   private report(item: Request | ProtocolError, outcome: Outcome, started: number): void {
-    this.hooks.onRequest(toRequestEvent(this.id, this.remote, item, outcome, this.hooks.now() - started));
+    this.hooks.onRequest(toRequestEvent(this.id, this.remote, item, outcome, this.hooks.now() - started, this.dialect.id));
   }
 
   private onIdle(now: number): void {

@@ -1,4 +1,4 @@
-import type { Method, StatusCode, ProtocolErrorCode, Completion } from '../protocol/index.js';
+import type { Method, StatusCode, ProtocolErrorCode, Completion, DialectId } from '../protocol/index.js';
 
 /** What the server tells its observers; the console, metrics and dashboard only listen. */
 export interface RequestEvent {
@@ -15,6 +15,8 @@ export interface RequestEvent {
   completion?: Completion;
   durationMs: number;
   bytesIn: number;
+  /** The dialect (DIALECTS.md) the answer was written in: `spec`, or `A`…`I`. */
+  dialect: DialectId;
 }
 
 export interface ConnectionEvent {

@@ -1,9 +1,10 @@
 import {
-  encodeIndexResponse,
-  encodeRecord,
-  encodeResponseStart,
+  encodeIndexResponseIn,
+  encodeRecordIn,
+  encodeResponseStartIn,
   ProtocolError,
-  RESPONSE_END,
+  responseEndIn,
+  type AnswerStyle,
   type Request,
   type RfcRecord,
   type StatusCode,
@@ -19,6 +20,8 @@ export interface ResponseSink {
   /** Resolves on a later turn of the event loop, after the other peers had theirs. */
   nextTurn(): Promise<void>;
   readonly closed: boolean;
+  /** How the answer is laid out: the spec's bytes, or the dialect its client reads (DIALECTS.md). */
+  readonly style: AnswerStyle;
 }
 
 export interface Outcome {
@@ -47,7 +50,7 @@ export function handleAdd(ctx: HandlerContext, req: Request): MaybePromise<Outco
   const record: RfcRecord = { rfc: req.rfc!, title: req.title ?? '', host: req.host!, port: req.port! };
   const store = () =>
     andThen(ctx.store.add(ctx.owner, record), (stored): Outcome => {
-      ctx.sink.write(encodeIndexResponse(200, [stored]));
+      ctx.sink.write(encodeIndexResponseIn(ctx.sink.style, 200, [stored]));
       return { status: 200, records: 1 };
     });
   if (ctx.maxRecordsPerPeer <= 0) return store();
@@ -60,7 +63,7 @@ export function handleAdd(ctx: HandlerContext, req: Request): MaybePromise<Outco
 export function handleLookup(ctx: HandlerContext, req: Request): MaybePromise<Outcome> {
   return andThen(ctx.store.lookup(req.rfc!), (records): Outcome => {
     const status: StatusCode = records.length === 0 ? 404 : 200;
-    ctx.sink.write(encodeIndexResponse(status, records));
+    ctx.sink.write(encodeIndexResponseIn(ctx.sink.style, status, records));
     return { status, records: records.length };
   });
 }
@@ -70,11 +73,11 @@ export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
   const { sink } = ctx;
   const source = ctx.store.list(LIST_BATCH);
   const done = (n: number): Outcome => {
-    sink.write(RESPONSE_END);
+    sink.write(responseEndIn(sink.style));
     return { status: 200, records: n };
   };
   if (Symbol.asyncIterator in source) return streamAsync(source, sink).then(done);
-  sink.write(encodeResponseStart(200));
+  sink.write(encodeResponseStartIn(sink.style, 200));
   const it = (source as Iterable<RfcRecord[]>)[Symbol.iterator]();
   const pump = (n: number): MaybePromise<Outcome> => {
     for (let batches = 1; ; batches++) {
@@ -82,7 +85,7 @@ export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
       const step = it.next();
       if (step.done) return done(n);
       n += step.value.length;
-      if (!sink.write(encodeBatch(step.value))) return sink.drained().then(() => pump(n));
+      if (!sink.write(encodeBatch(sink.style, step.value))) return sink.drained().then(() => pump(n));
       if (batches >= LIST_BATCHES_PER_TURN) return sink.nextTurn().then(() => pump(n));
     }
   };
@@ -96,7 +99,7 @@ export function handleList(ctx: HandlerContext): MaybePromise<Outcome> {
 async function streamAsync(source: AsyncIterable<RfcRecord[]>, sink: ResponseSink): Promise<number> {
   const it = source[Symbol.asyncIterator]();
   let step = await it.next();
-  sink.write(encodeResponseStart(200));
+  sink.write(encodeResponseStartIn(sink.style, 200));
   let n = 0;
   while (!step.done) {
     if (sink.closed) {
@@ -105,19 +108,19 @@ async function streamAsync(source: AsyncIterable<RfcRecord[]>, sink: ResponseSin
     }
     n += step.value.length;
     // Each batch from an asynchronous store already waits a turn for its data.
-    if (!sink.write(encodeBatch(step.value))) await sink.drained();
+    if (!sink.write(encodeBatch(sink.style, step.value))) await sink.drained();
     step = await it.next();
   }
   return n;
 }
 
-function encodeBatch(batch: readonly RfcRecord[]): string {
+function encodeBatch(style: AnswerStyle, batch: readonly RfcRecord[]): string {
   let out = '';
-  for (const r of batch) out += encodeRecord(r);
+  for (const r of batch) out += encodeRecordIn(style, r);
   return out;
 }
 
 export function writeError(sink: ResponseSink, error: ProtocolError): Outcome {
-  sink.write(encodeIndexResponse(error.status));
+  sink.write(encodeIndexResponseIn(sink.style, error.status));
   return { status: error.status, records: 0, errorCode: error.code };
 }

@@ -29,6 +29,8 @@ export interface ServerLimits extends ParserLimits {
   maxRequestsPerTurn: number;
   /** Milliseconds of bulk work (see bulk-lane.ts) per turn of the event loop; 0 = one connection's turn. */
   bulkBudgetMs: number;
+  /** Answer each client in the shape its dialect reads (DIALECTS.md); false = `--strict`, spec bytes only. */
+  dialects: boolean;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
@@ -44,6 +46,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = {
   maxConsecutiveErrors: 16,
   maxRequestsPerTurn: 64,
   bulkBudgetMs: 0,
+  dialects: true,
 };
 
 export interface IndexServerOptions {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   encodeAdd,
+  SPEC_SHAPE,
   encodeGet,
   encodeGetResponseHead,
   encodeIndexResponse,
@@ -60,7 +61,7 @@ const GET_BYTES = 'GET RFC 1234 P2P-CI/1.0\r\nHost: somehost.example.org\r\nOS: 
 test('§2 ADD request: exact bytes and parsed back', { timeout: 10_000 }, () => {
   assert.equal(encodeAdd(123, 'A Proferred Official ICP', me), ADD_BYTES);
   assert.deepEqual(parseRequests(ADD_BYTES), [
-    { method: 'ADD', rfc: 123, host: 'thishost.example.org', port: 5678, title: 'A Proferred Official ICP', completion: 'all-headers', size: ADD_BYTES.length - 2 },
+    { method: 'ADD', rfc: 123, host: 'thishost.example.org', port: 5678, title: 'A Proferred Official ICP', completion: 'all-headers', size: ADD_BYTES.length - 2, shape: SPEC_SHAPE },
   ]);
 });
 

@@ -1,0 +1,125 @@
+import { SHAPE } from './shape.js';
+
+/**
+ * The known P2P-CI dialects (DIALECTS.md), one entry each, as data: a fingerprint (the request
+ * shape bits that identify its requests) and how to write to it. Generic code asks this
+ * table; no server, uploader or client carries a workaround of its own. A new dialect is one
+ * entry here plus its byte fixtures in test/unit/protocol-dialects*.test.ts.
+ */
+export type DialectId = 'spec' | 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I';
+
+/** How an index-server answer is laid out for a client of a dialect. */
+export interface AnswerStyle {
+  readonly eol: '\r\n' | '\n';
+  /** The status line's version word. */
+  readonly version: string;
+  /** §2's empty line between the status line and the records. */
+  readonly emptyAfterStatus: boolean;
+  /** Record lines start with `RFC ` (§2). */
+  readonly recordPrefix: boolean;
+}
+
+export interface Fingerprint {
+  readonly all: number;
+  readonly none?: number;
+}
+
+export interface Dialect {
+  readonly id: DialectId;
+  readonly summary: string;
+  /**
+   * Recognised from a request whose shape has every `all` bit and no `none` bit of one of
+   * these; entries are tried in table order, so the more specific ones come first. The spec
+   * has none: it is what is left.
+   */
+  readonly matches: readonly Fingerprint[];
+  /** How our index server answers this dialect's client. */
+  readonly answer: AnswerStyle;
+  /** A line `END` follows every message: we write one after each answer and each GET head. */
+  readonly endFramed?: boolean;
+  /**
+   * Lines its client sends where a request line is expected, accepted and never answered;
+   * `evidence` is the shape bit such a line proves for the connection.
+   */
+  readonly silentLines?: readonly { readonly word: string; readonly evidence: number }[];
+  /** The version word its requests carry instead of `P2P-CI/1.0`. */
+  readonly requestVersion?: string;
+  /** The version word of its uploader's status lines, when not `P2P-CI/x.y`. */
+  readonly statusVersion?: string;
+}
+
+export const SPEC_ANSWER: AnswerStyle = { eol: '\r\n', version: 'P2P-CI/1.0', emptyAfterStatus: true, recordPrefix: true };
+
+const { CRLF, LF, LAST_LF, UNTERMINATED, BLANK_END, TIGHT_HEADER, COLONLESS_HEADER, ALT_VERSION, CONNECT_FIRST, END_FRAMED } = SHAPE;
+
+export const DIALECT_TABLE: readonly Dialect[] = [
+  {
+    id: 'I',
+    summary: 'version word P2P-CI-v1.0.0, LF, no final line end',
+    matches: [{ all: ALT_VERSION }],
+    answer: { eol: '\n', version: 'P2P-CI-v1.0.0', emptyAfterStatus: true, recordPrefix: true },
+    requestVersion: 'P2P-CI-v1.0.0',
+  },
+  {
+    id: 'G',
+    summary: 'every message followed by a line END',
+    matches: [{ all: END_FRAMED }],
+    answer: SPEC_ANSWER,
+    endFramed: true,
+    silentLines: [{ word: 'END', evidence: END_FRAMED }],
+  },
+  {
+    id: 'E',
+    summary: 'CONNECT <port> first, LF, QUIT on exit',
+    matches: [{ all: CONNECT_FIRST }],
+    answer: SPEC_ANSWER,
+    silentLines: [{ word: 'CONNECT', evidence: CONNECT_FIRST }, { word: 'QUIT', evidence: 0 }],
+  },
+  {
+    // Its client takes an empty line right after the status line for a record and crashes.
+    id: 'H',
+    summary: 'Host:value without a space, CRLF with the empty line',
+    matches: [{ all: TIGHT_HEADER }],
+    answer: { ...SPEC_ANSWER, emptyAfterStatus: false },
+    silentLines: [{ word: 'DISCONNECT', evidence: 0 }],
+  },
+  {
+    // Its client reads until an empty line (so none after the status) and parses each
+    // record's first word as a number.
+    id: 'F',
+    summary: 'CRLF with LF after the last line, GET headers without colons, records without RFC',
+    matches: [{ all: LAST_LF }, { all: COLONLESS_HEADER }],
+    answer: { ...SPEC_ANSWER, emptyAfterStatus: false, recordPrefix: false },
+    statusVersion: 'P2PCI/1.0',
+  },
+  {
+    id: 'C',
+    summary: 'CRLF between lines, no final line end, no empty line',
+    matches: [{ all: CRLF | UNTERMINATED, none: LF }],
+    answer: SPEC_ANSWER,
+  },
+  {
+    id: 'A',
+    summary: 'LF, no empty line, Post: for Port:',
+    matches: [{ all: LF, none: CRLF | BLANK_END }],
+    answer: SPEC_ANSWER,
+  },
+  {
+    id: 'D',
+    summary: 'LF with the empty line',
+    matches: [{ all: LF | BLANK_END, none: CRLF }],
+    answer: SPEC_ANSWER,
+  },
+  {
+    id: 'B',
+    summary: 'CRLF, no empty line',
+    matches: [{ all: CRLF, none: LF | BLANK_END | UNTERMINATED }],
+    answer: SPEC_ANSWER,
+  },
+  {
+    id: 'spec',
+    summary: 'PROTOCOL.md exactly',
+    matches: [],
+    answer: SPEC_ANSWER,
+  },
+];
