@@ -122,14 +122,17 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
     const key = `${peer.host}:${peer.port}`;
     const ways: UploaderWays = (dialects ? remembered.get(key) : undefined) ?? { style: SPEC_REQUEST, end: false };
     let body: ReceivedBody;
+    let refused = '';
     for (;;) {
       const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
       try {
         body = await receive(socket, peer, rfc, file, options, ways, dialects);
         break;
       } catch (err) {
+        if (refused !== '' && err instanceof PeerFailed) throw new PeerFailed(`${refused}, and to the same GET in LF: ${err.message}`, err.status);
         // D, E: a CRLF GET is 505 to them; the same GET once more, in LF.
         if (!(dialects && err instanceof PeerFailed && err.status === 505 && ways.style === SPEC_REQUEST)) throw err;
+        refused = err.message;
         ways.style = LF_REQUEST;
       }
     }

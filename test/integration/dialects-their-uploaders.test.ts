@@ -63,7 +63,7 @@ const REFUSED: Array<[string, number, RegExp]> = [
   ['C', 5, /closed the connection after \d+ of 28596 bytes/],
   ['D', 5, /closed the connection after \d+ of 28596 bytes/],
   ['G', 10, /silent for 1000 ms/],
-  ['H', 5, /can't be told apart/],
+  ['H', 5, /where the body starts can't be told/],
   ['I', 5, /505/],
 ];
 

@@ -96,7 +96,8 @@ test('an error status is reported as the uploader said it, whatever its headers 
   const folder = await tempFolder();
   const err = await downloadRfc(1, [peer], folder, { silenceMs: 2000 }).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof DownloadError);
-  assert.equal(err.failures[0]!.reason, 'answered 505 P2P-CI Version Not Supported');
+  // The 505 comes first; what the same GET in LF met after it (DIALECTS.md D, E) follows.
+  assert.match(err.failures[0]!.reason, /^answered 505 P2P-CI Version Not Supported, and to the same GET in LF: silent/);
   assert.deepEqual(await readdir(folder.dir), []);
 });
 
@@ -111,18 +112,6 @@ for (const [name, shape] of VARIANTS) {
     assert.deepEqual(await readdir(folder.dir), ['rfc1.txt']);
   });
 }
-
-test('junk before the body of a head without an empty line: body and surplus can\'t be told apart, so no file', { timeout: 10_000 }, async () => {
-  const body = await rfc1();
-  // DIALECTS.md H writes a marker before the body and 4 bytes after it: the same bytes read
-  // as "junk, then the body" would save a wrong file.
-  const peer = await deviant((s) => s.end(Buffer.concat([Buffer.from(`P2P-CI/1.0 200 OK\r\nContent-Length: ${body.length}\r\nthis is not a header\r\n`), body])));
-  const folder = await tempFolder();
-  const err = await downloadRfc(1, [peer], folder, { silenceMs: 2000 }).then(() => null, (e: unknown) => e);
-  assert.ok(err instanceof DownloadError);
-  assert.match(err.message, /can't be told apart/);
-  assert.deepEqual(await readdir(folder.dir), []);
-});
 
 test('an uploader that sends too few bytes: failure, nothing left in the folder', { timeout: 10_000 }, async () => {
   const body = await rfc1();
