@@ -29,5 +29,5 @@ export function formatDownload(d: DownloadResult): string {
 }
 
 export function downloadJson(d: DownloadResult): object {
-  return { rfc: d.rfc, path: d.path, bytes: d.bytes, from: d.from, ms: Math.round(d.ms), failures: d.failures };
+  return { rfc: d.rfc, path: d.path, bytes: d.bytes, from: d.from, ms: Math.round(d.ms), failures: d.failures, dialect: d.dialect };
 }

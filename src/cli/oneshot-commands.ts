@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { DownloadError } from '../peer/downloader.js';
 import { rfcNumber } from './parse.js';
-import { serverOption, startError, uploadHostOption } from './peer-command.js';
+import { serverOption, startError, strictOption, uploadHostOption } from './peer-command.js';
 import { envOption } from './env-option.js';
 import { IndexClient } from '../peer/index-client.js';
 import { downloadJson, formatDownload, formatIndexResponse, indexResponseJson } from './format.js';
@@ -21,11 +21,12 @@ interface OneShotOptions {
   dir?: string;
   advertiseHost?: string;
   uploadHost?: string;
+  strict: boolean;
 }
 
 export function registerOneShotCommands(program: Command): void {
   const common = (cmd: Command) =>
-    cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).addOption(envOption('--advertise-host <host>', 'host name to announce'));
+    cmd.addOption(serverOption()).option('--json', 'machine-readable output', false).addOption(envOption('--advertise-host <host>', 'host name to announce')).addOption(strictOption());
   /** Accepted so one command line fits every command; nothing to bind, as lookup and list share nothing. */
   const askOnly = (cmd: Command) => common(cmd).addOption(uploadHostOption('unused here: lookup and list start no upload server'));
   askOnly(program.command('lookup').argument('<rfc>', 'RFC number', rfcNumber).description(`which peers have an RFC (exit ${EXIT.NOT_FOUND} if none)`))
@@ -49,7 +50,7 @@ export function registerOneShotCommands(program: Command): void {
  * The request's Host and Port name the asking connection (its local address and port).
  */
 async function ask(opts: OneShotOptions, request: (index: IndexClient) => Promise<IndexResponse>, noneIsNotFound: boolean): Promise<void> {
-  const index = new IndexClient({ server: opts.server, reconnect: false });
+  const index = new IndexClient({ server: opts.server, reconnect: false, dialects: !opts.strict });
   let code: number;
   try {
     const { localAddress, localPort } = await index.connect();
@@ -73,7 +74,7 @@ function answer(res: IndexResponse, opts: OneShotOptions, noneIsNotFound: boolea
 async function run(opts: OneShotOptions, dir: string, body: (peer: Peer) => Promise<number>): Promise<void> {
   let peer: Peer;
   try {
-    peer = await Peer.start({ dir, server: opts.server, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost, index: { reconnect: false } });
+    peer = await Peer.start({ dir, server: opts.server, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost, strict: opts.strict, index: { reconnect: false } });
   } catch (err) {
     process.stderr.write(`p2pci: ${startError(err, { dir, server: opts.server, uploadHost: opts.uploadHost })}\n`);
     process.exit(EXIT.ERROR);

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostPort, integer, portNumber } from './parse.js';
 import { envOption } from './env-option.js';
 import {
-  DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
+  DEFAULT_HEAD_PAUSE_MS, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
 } from '../peer/upload-server.js';
 import { MenuActions } from './menu-actions.js';
 import { runLineMenu } from './menu-lines.js';
@@ -27,6 +27,8 @@ export interface PeerCommandOptions {
   uploadMaxLineBytes: number;
   uploadMaxHeaders: number;
   uploadMaxRequestBytes: number;
+  uploadHeadPauseMs: number;
+  strict: boolean;
 }
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
@@ -41,6 +43,11 @@ export function uploadHostOption(help = 'address the upload server listens on (d
 
 /** The folder `peer` shares when neither --dir nor P2PCI_DIR says (the original client's `rfc`). */
 export const DEFAULT_PEER_DIR = './rfc';
+
+/** `--strict`, shared by `peer` and the one-shot commands. */
+export function strictOption(): Option {
+  return envOption('--strict', 'spec bytes only: adapt to no other P2P-CI dialect (DIALECTS.md)').default(false);
+}
 
 export function registerPeerCommand(program: Command): void {
   program
@@ -59,6 +66,8 @@ export function registerPeerCommand(program: Command): void {
     .addOption(envOption('--upload-max-line-bytes <n>', 'longest GET request or header line, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxLineBytes))
     .addOption(envOption('--upload-max-headers <n>', 'most header lines in one GET').argParser(integer(1)).default(DEFAULT_UPLOAD_LIMITS.maxHeaders))
     .addOption(envOption('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
+    .addOption(envOption('--upload-head-pause-ms <n>', 'for a GET not in the spec\'s bytes: pause between the head and the body (recv-based downloaders)').argParser(integer(0)).default(DEFAULT_HEAD_PAUSE_MS))
+    .addOption(strictOption())
     .action(async (server: PeerAddress | undefined, opts: PeerCommandOptions, cmd: Command) => {
       if (server !== undefined) {
         if (cmd.getOptionValueSource('server') === 'cli') cmd.error('error: give the index server once: as the argument or with --server, not both');
@@ -90,8 +99,9 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   let peer: Peer;
   try {
     peer = await Peer.start({
-      dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost,
+      dir: opts.dir, server: opts.server, uploadPort: opts.uploadPort, uploadHost: opts.uploadHost, advertiseHost: opts.advertiseHost, strict: opts.strict,
       upload: {
+        headPauseMs: opts.uploadHeadPauseMs,
         idleTimeoutMs: opts.uploadIdleTimeoutMs,
         totalTimeoutMs: opts.uploadTotalTimeoutMs,
         maxConnections: opts.maxUploads,

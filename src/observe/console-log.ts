@@ -74,7 +74,8 @@ function describe(e: RequestEvent): string {
   const what = e.method === null ? '(unparsable request)' : e.method === 'LIST' ? 'LIST ALL' : `${e.method} RFC ${e.rfc}`;
   const who = e.host !== undefined ? `${e.host}:${e.port ?? '?'}` : e.remote;
   const err = e.errorCode !== undefined ? ` [${e.errorCode}]` : '';
-  return `${what} from ${who} -> ${e.status} ${STATUS_PHRASES[e.status]}${err} (${e.records} records, ${e.durationMs.toFixed(2)} ms)`;
+  const dialect = e.dialect !== 'spec' ? ` [dialect ${e.dialect}]` : '';
+  return `${what} from ${who} -> ${e.status} ${STATUS_PHRASES[e.status]}${err}${dialect} (${e.records} records, ${e.durationMs.toFixed(2)} ms)`;
 }
 
 function textLogger(write: (line: string) => void): Sink {

@@ -69,8 +69,8 @@ function dashboardClient(): void {
     text('peers-note', shown < s.peers.count ? `(${num(s.peers.count)}; oldest ${shown} shown)` : `(${num(s.peers.count)})`);
     fillTable('peers', s.peers.list.map((p: Stats) => [
       cell(p.host ?? '(not announced yet)', 'wrap'), cell(p.port), cell(num(p.records)), cell(num(p.requests)),
-      cell(clock(p.connectedAt)), cell(p.remote),
-    ]), 'no peer connected', 6);
+      cell(clock(p.connectedAt)), cell(p.remote), cell(p.dialect),
+    ]), 'no peer connected', 7);
     fillTable('top-shared', s.topShared.map((r: Stats) => [cell(r.rfc), cell(r.title, 'wrap'), cell(num(r.holders))]), 'nothing shared yet', 3);
     fillTable('top-looked-up', s.topLookedUp.map((r: Stats) => [cell(r.rfc), cell(num(r.lookups))]), 'no LOOKUP yet', 2);
     fillTable('recent', s.recent.map((r: Stats) => [

@@ -52,7 +52,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section aria-labelledby="peers-title">
     <h2 id="peers-title">Peers <small id="peers-note"></small></h2>
     <div class="scroll"><table id="peers">
-      <thead><tr><th>host</th><th>upload port</th><th>records</th><th>requests</th><th>connected since</th><th>from</th></tr></thead>
+      <thead><tr><th>host</th><th>upload port</th><th>records</th><th>requests</th><th>connected since</th><th>from</th><th>dialect</th></tr></thead>
       <tbody></tbody>
     </table></div>
   </section>

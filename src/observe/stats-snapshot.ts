@@ -137,6 +137,7 @@ export class StatsSnapshotter {
         records: 0,
         requests: conn.requests,
         connectedAt: new Date(conn.connectedAt).toISOString(),
+        dialect: conn.dialect.id,
       });
       pending.push(this.stats.server.store.ownerRecordCount(conn.id));
     }

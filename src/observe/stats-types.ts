@@ -70,6 +70,8 @@ export interface PeerRow {
   records: number;
   requests: number;
   connectedAt: string;
+  /** The dialect (DIALECTS.md) the connection is answered in: `spec`, or `A`…`I`. */
+  dialect: string;
 }
 
 export interface RecentRequest {

@@ -3,7 +3,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  END_LINE, GetHeadReader, LF_REQUEST, ProtocolError, SPEC_REQUEST, encodeGetIn, resolveBody, surplusReason, type PeerAddress, type RequestStyle,
+  END_LINE, GetHeadReader, statusVersionDialect, type DialectId, LF_REQUEST, ProtocolError, SPEC_REQUEST, encodeGetIn, resolveBody, surplusReason, type PeerAddress, type RequestStyle,
 } from '../protocol/index.js';
 import { ShareFolder, rfcFileName } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
@@ -43,6 +43,8 @@ export interface DownloadResult {
   ms: number;
   /** Peers tried before the one that served it. */
   failures: PeerFailure[];
+  /** The uploader dialect (DIALECTS.md) the file was fetched in, as its answers showed it. */
+  dialect: DialectId;
 }
 
 /** Every peer failed, or (local) the file could not be written here. Nothing was left behind. */
@@ -97,8 +99,8 @@ export async function downloadRfc(rfc: number, peers: readonly PeerAddress[], fo
   const failures: PeerFailure[] = [];
   for (const peer of peers) {
     try {
-      const bytes = await fetchFrom(peer, rfc, folder, options);
-      return { rfc, path: folder.pathOf(rfc), bytes, from: peer, ms: performance.now() - started, failures };
+      const { bytes, dialect } = await fetchFrom(peer, rfc, folder, options);
+      return { rfc, path: folder.pathOf(rfc), bytes, from: peer, ms: performance.now() - started, failures, dialect };
     } catch (err) {
       if (err instanceof LocalWriteError) throw new DownloadError(`cannot save RFC ${rfc}: ${err.message}`, failures, true);
       failures.push({ peer, reason: err instanceof Error ? err.message : String(err) });
@@ -108,7 +110,7 @@ export async function downloadRfc(rfc: number, peers: readonly PeerAddress[], fo
   throw new DownloadError(peers.length === 0 ? `no peer has RFC ${rfc}` : `download of RFC ${rfc} failed from every peer: ${why}`, failures);
 }
 
-async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, options: DownloadOptions): Promise<number> {
+async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, options: DownloadOptions): Promise<{ bytes: number; dialect: DialectId }> {
   const tempPath = join(folder.dir, `.${rfcFileName(rfc)}.${randomBytes(6).toString('hex')}.part`);
   let file: FileHandle;
   try {
@@ -151,7 +153,7 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
     await file.close();
     await rename(tempPath, folder.pathOf(rfc));
     saved = true;
-    return body.contentLength;
+    return { bytes: body.contentLength, dialect: body.dialect };
   } finally {
     if (!saved) {
       await file.close().catch(() => {});
@@ -168,6 +170,7 @@ function connectTo(peer: PeerAddress, timeoutMs: number): Promise<Socket> {
 
 interface ReceivedBody {
   contentLength: number;
+  dialect: DialectId;
   prepend: Buffer;
 }
 
@@ -191,6 +194,7 @@ async function receive(
   let contentLength = -1;
   let headTail: Buffer = Buffer.alloc(0);
   let written = 0;
+  let dialect: DialectId = 'spec';
   // The socket is read while the disk writes; past MAX_WRITES_IN_FLIGHT the reading waits.
   const writer = new ChunkWriter(file, MAX_WRITES_IN_FLIGHT, (onDisk) => options.onProgress?.(Math.min(onDisk, contentLength), contentLength, peer));
   const write = async (chunk: Buffer) => {
@@ -207,6 +211,8 @@ async function receive(
     headTail = r.headTail;
     // Only an answer framed by END proves the uploader wants END (a slow spec one may have had it).
     if (r.separator === 'end-line') ways.end = true;
+    // Named by what it showed: END framing (G), its own status word (F), needing LF (E).
+    dialect = r.separator === 'end-line' ? 'G' : statusVersionDialect(r.versionWord)?.id ?? (ways.style === LF_REQUEST ? 'E' : 'spec');
     await write(r.bodyStart);
   };
   try {
@@ -231,7 +237,7 @@ async function receive(
   } catch (err) {
     socket.destroy();
     stopProbe();
-    if (settled && written === contentLength) return { contentLength, prepend: Buffer.alloc(0) };
+    if (settled && written === contentLength) return { contentLength, prepend: Buffer.alloc(0), dialect: dialect === 'spec' ? 'B' : dialect };
     if (err instanceof PeerFailed || err instanceof LocalWriteError) throw err;
     const reason = describeNetError(err as NodeJS.ErrnoException);
     throw new PeerFailed(contentLength < 0 ? reason : `${reason} after ${written} of ${contentLength} bytes`);
@@ -240,5 +246,5 @@ async function receive(
   if (settle !== null) clearTimeout(settle);
   const body = resolveBody(written, contentLength, headTail);
   if (!body.ok) throw new PeerFailed(`closed the connection after ${written} of ${contentLength} bytes`);
-  return { contentLength, prepend: body.prepend };
+  return { contentLength, prepend: body.prepend, dialect };
 }

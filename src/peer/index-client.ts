@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  ProtocolError, ResponseParser, encodeAdd, encodeList, encodeLookup,
-  type IndexMethod, type IndexResponse, type PeerAddress,
+  END_LINE, ProtocolError, ResponseParser, encodeAddIn, encodeListIn, encodeLookupIn,
+  type ClientStyle, type IndexMethod, type IndexResponse, type PeerAddress,
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { DeadlineTimer } from '../clock/deadline-timer.js';
 import { systemClock, type Clock } from '../clock/clock.js';
+import { ServerDialect } from './server-dialect.js';
 
 export interface IndexClientOptions {
   server: PeerAddress;
@@ -28,7 +29,15 @@ export interface IndexClientOptions {
   healthyAfterMs?: number;
   /** Time and timers of idle completion; tests inject their own. */
   clock?: Clock;
+  /** Adapt to the server dialects of DIALECTS.md (false = `--strict`: spec bytes only). */
+  dialects?: boolean;
+  /** A fresh connection silent this long after our first request gets a line `END` (G). */
+  silenceProbeMs?: number;
 }
+
+export const DEFAULT_SILENCE_PROBE_MS = 400;
+/** Titles learnt from LIST answers, for LOOKUPs (C matches the exact title). */
+const MAX_KNOWN_TITLES = 10_000;
 
 /** The index server can't be reached right now; the client is retrying in the background. */
 export class IndexUnreachableError extends Error {
@@ -76,6 +85,14 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private attempt = 0;
   private closed = false;
   private lastError = 'not connected yet';
+  private readonly dialects: boolean;
+  private readonly silenceProbeMs: number;
+  /** How this connection's server is written to (DIALECTS.md). */
+  private dialect: ServerDialect;
+  /** The first exchange on a connection whose server's dialect is not known yet. */
+  private probe: Promise<unknown> | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private readonly knownTitles = new Map<number, string>();
 
   constructor(options: IndexClientOptions) {
     super();
@@ -88,16 +105,24 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     this.clock = options.clock ?? systemClock;
     this.idleCompletionMs = options.idleCompletionMs;
     this.healthyAfterMs = options.healthyAfterMs ?? 5_000;
+    this.dialects = options.dialects ?? true;
+    this.silenceProbeMs = options.silenceProbeMs ?? DEFAULT_SILENCE_PROBE_MS;
+    this.dialect = new ServerDialect(this.serverLabel, this.dialects);
     this.parser = this.newParser();
     this.idle = new DeadlineTimer((now) => this.onIdle(now), this.clock);
   }
 
   private newParser(): ResponseParser {
-    return new ResponseParser({ idleCompletionMs: this.idleCompletionMs });
+    return new ResponseParser({ idleCompletionMs: this.idleCompletionMs, dialects: this.dialects });
   }
 
   get online(): boolean {
     return this.socket !== null;
+  }
+
+  /** The server's dialect as its reactions showed it (DIALECTS.md): `spec`, `C`, `D`, `G`. */
+  get serverDialect(): string {
+    return this.dialect.id;
   }
 
   get serverLabel(): string {
@@ -122,17 +147,21 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
       this.registered.set(rfc, title);
       throw new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError}); RFC ${rfc} will be registered when it is back`);
     }
-    const res = await this.request('ADD', encodeAdd(rfc, title, this.identity));
+    const res = await this.request('ADD', (style) => encodeAddIn(style, rfc, title, this.identity));
     if (res.status === 200) this.registered.set(rfc, title);
     return res;
   }
 
+  /** LOOKUP carries the title when it is known (our own share, a previous LIST): C matches it exactly. */
   lookup(rfc: number, title = ''): Promise<IndexResponse> {
-    return this.request('LOOKUP', encodeLookup(rfc, title, this.identity));
+    const known = title !== '' ? title : (this.registered.get(rfc) ?? this.knownTitles.get(rfc) ?? '');
+    return this.request('LOOKUP', (style) => encodeLookupIn(style, rfc, known, this.identity));
   }
 
-  list(): Promise<IndexResponse> {
-    return this.request('LIST', encodeList(this.identity));
+  async list(): Promise<IndexResponse> {
+    const res = await this.request('LIST', (style) => encodeListIn(style, this.identity));
+    for (const r of res.records) if (this.knownTitles.size < MAX_KNOWN_TITLES) this.knownTitles.set(r.rfc, r.title);
+    return res;
   }
 
   /** Leaves the index: closing the connection makes the server drop our records (§1). */
@@ -148,7 +177,36 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     });
   }
 
-  private request(method: IndexMethod, bytes: string): Promise<IndexResponse> {
+  /**
+   * Until the server's dialect is known, the first request goes alone and the others wait for
+   * its answer; from then on requests are pipelined (a known or spec server: no extra wait).
+   */
+  private request(method: IndexMethod, build: (style: ClientStyle) => string): Promise<IndexResponse> {
+    if (this.dialect.settled || this.socket === null) return this.exchange(method, build, false);
+    if (this.probe !== null) {
+      const again = () => this.request(method, build);
+      return this.probe.then(again, again);
+    }
+    const dialect = this.dialect;
+    const probe = this.exchange(method, build, true).finally(() => {
+      if (this.probe === probe) this.probe = null;
+      dialect.settle(this.parser.endLines > 0);
+    });
+    this.probe = probe;
+    return probe;
+  }
+
+  /** One request, sent again (at most 3 times) while the answers teach a better style. */
+  private async exchange(method: IndexMethod, build: (style: ClientStyle) => string, probing: boolean): Promise<IndexResponse> {
+    for (let tries = 0; ; tries++) {
+      const dialect = this.dialect;
+      const res = await this.send(method, build(dialect.style), probing);
+      if (tries >= 3 || dialect !== this.dialect || dialect.react(method, res) === 'take') return res;
+      this.parser.dropPartialLine();
+    }
+  }
+
+  private send(method: IndexMethod, bytes: string, probing: boolean): Promise<IndexResponse> {
     const socket = this.socket;
     if (socket === null || this.closed) {
       return Promise.reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError})${this.closed || !this.reconnect ? '' : '; reconnecting in the background'}`));
@@ -161,6 +219,12 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
       this.pending.push({ method, resolve, reject, timer });
       this.parser.expect(method);
       socket.write(bytes);
+      if (probing && this.dialects && !this.dialect.style.end) {
+        this.silenceTimer = setTimeout(() => {
+          this.silenceTimer = null;
+          if (this.socket === socket && this.dialect.silent()) socket.write(END_LINE);
+        }, this.silenceProbeMs);
+      }
     });
   }
 
@@ -175,10 +239,14 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private attach(socket: Socket, reconnect: boolean): void {
     this.socket = socket;
     this.parser = this.newParser();
+    this.dialect = new ServerDialect(this.serverLabel, this.dialects);
+    this.probe = null;
     this.healthyTimer = setTimeout(() => this.markHealthy(), this.healthyAfterMs);
     this.healthyTimer.unref();
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {
+      if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
+      this.silenceTimer = null;
       this.parser.push(chunk, this.clock.now());
       this.drain();
     });
@@ -227,6 +295,8 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     if (this.socket !== socket) return;
     this.socket = null;
     this.idle.clear();
+    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
     if (this.healthyTimer !== null) clearTimeout(this.healthyTimer);
     this.healthyTimer = null;
     const reason = socket.errored?.message ?? 'connection closed by the server';

@@ -19,6 +19,8 @@ export interface PeerOptions {
   upload?: Omit<UploadServerOptions, 'folder'>;
   index?: Omit<IndexClientOptions, 'server'>;
   download?: DownloadOptions;
+  /** `--strict`: spec bytes only, no dialect adaptation anywhere (DIALECTS.md). */
+  strict?: boolean;
 }
 
 export interface RegisterResult {
@@ -47,14 +49,15 @@ export class Peer {
   static async start(options: PeerOptions): Promise<Peer> {
     const folder = new ShareFolder(options.dir);
     await folder.list(); // a missing or unreadable folder fails here, before anything listens
-    const uploads = new UploadServer({ ...options.upload, folder });
+    const dialects = options.strict !== true;
+    const uploads = new UploadServer({ dialects, ...options.upload, folder });
     await uploads.listen(options.uploadPort ?? 0, options.uploadHost);
-    const index = new IndexClient({ ...options.index, server: options.server });
+    const index = new IndexClient({ dialects, ...options.index, server: options.server });
     try {
       const { localAddress } = await index.connect();
       const host = options.advertiseHost ?? (await defaultHost(localAddress));
       index.identity = { host, port: uploads.port };
-      return new Peer(folder, uploads, index, index.identity, options.download ?? {});
+      return new Peer(folder, uploads, index, index.identity, { dialects, ...options.download });
     } catch (err) {
       await uploads.close();
       throw err;

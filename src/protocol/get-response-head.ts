@@ -25,6 +25,8 @@ export interface GetHeadResult {
    * starts at the first line that isn't a header).
    */
   separator: 'empty-line' | 'end-line' | null;
+  /** The status line's version word as sent (`P2P-CI/1.0`, F's `P2PCI/1.0`). */
+  versionWord: string;
 }
 
 /** The spec's head (§3) names exactly these, spelled so; each is one bit of `spelled`. */
@@ -54,6 +56,7 @@ export class GetHeadReader {
   /** Bit set of SPEC_HEADERS seen with their exact names. */
   private spelled = 0;
   private specVersion = false;
+  private versionWord = '';
 
   /** `dialects`: also read what DIALECTS.md's uploaders write (F's status word, G's `END`). */
   constructor(private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES, private readonly dialects = false) {}
@@ -91,6 +94,7 @@ export class GetHeadReader {
       if (sl === null) return new ProtocolError('MALFORMED_STATUS_LINE', `not a status line: ${JSON.stringify(line.slice(0, 64))}`);
       this.head = { status: sl.status, phrase: sl.phrase };
       this.specVersion = line.startsWith('P2P-CI/1.0 ');
+      this.versionWord = line.trim().split(/[ \t\r]/)[0]!;
       this.lastHeaderEnd = this.pos;
       return null;
     }
@@ -134,6 +138,7 @@ export class GetHeadReader {
       bodyStart: this.buf.subarray(bodyStart),
       headTail: specHead ? Buffer.alloc(0) : Buffer.from(this.buf.subarray(tailStart, bodyStart)),
       separator,
+      versionWord: this.versionWord,
     };
     this.buf = Buffer.alloc(0);
     this.pos = 0;

@@ -37,6 +37,11 @@ export interface IndexResponse {
   status: StatusCode;
   phrase: string;
   records: RfcRecord[];
+  /**
+   * An ADD answer whose echo was neither a record nor nothing (DIALECTS.md C stores our empty
+   * line in the title and echoes it): evidence for how to write to that server.
+   */
+  garbledEcho?: true;
 }
 
 /** Headers of a GET answer (§3), as sent or as a tolerant reader found them. */

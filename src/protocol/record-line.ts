@@ -44,3 +44,21 @@ export function parseRecordLine(line: string): RfcRecord | null {
   if (port === null || host === '') return null;
   return { rfc, title: line.slice(titleStart, j), host, port };
 }
+
+/**
+ * A record line as the dialects of DIALECTS.md write it, when adapting: §2's form, or without
+ * the `RFC` prefix (`2 title host port`: F, H's LIST), or D's fields joined by the literal
+ * text `<sp>` (`2<sp>title<sp>127.0.0.1<sp><source port><sp><upload port>`).
+ */
+export function parseRecordLineLoose(line: string): RfcRecord | null {
+  const spec = parseRecordLine(line);
+  if (spec !== null) return spec;
+  if (line.includes('<sp>')) {
+    const f = line.trim().split('<sp>');
+    const rfc = parseRfcNumber(f[0] ?? '');
+    const port = parsePort(f[f.length - 1] ?? '');
+    if (f.length !== 5 || rfc === null || port === null || f[2] === '') return null;
+    return { rfc, title: f[1]!, host: f[2]!, port };
+  }
+  return /^[ \t]*\d/.test(line) ? parseRecordLine(`RFC ${line.trim()}`) : null;
+}

@@ -1,6 +1,6 @@
 import { LineReader, LINE_TOO_LONG } from './line-reader.js';
 import { ProtocolError } from './errors.js';
-import { parseRecordLine } from './record-line.js';
+import { parseRecordLine, parseRecordLineLoose } from './record-line.js';
 import { parseStatusLine } from './status-line.js';
 import type { IndexMethod, IndexResponse } from './messages.js';
 import type { StatusCode } from './status.js';
@@ -9,6 +9,11 @@ export interface ResponseParserOptions {
   maxLineBytes?: number;
   /** Silence after which a response still waiting for its final empty line is complete (§6). */
   idleCompletionMs?: number;
+  /**
+   * Read what the servers of DIALECTS.md write, beyond §6: records without `RFC` or in D's
+   * `<sp>` form, F's status word, a CR inside a status line, G's `END` after an answer.
+   */
+  dialects?: boolean;
 }
 
 type Phase = 'status' | 'add-record' | 'records';
@@ -21,6 +26,12 @@ type Phase = 'status' | 'add-record' | 'records';
 export class ResponseParser {
   private readonly lines: LineReader;
   private readonly idleMs: number;
+  private readonly dialects: boolean;
+  private readonly readRecord: (line: string) => ReturnType<typeof parseRecordLine>;
+  /** The ADD answer had a line after its status that is neither a record nor a status line. */
+  private garbled = false;
+  /** `END` lines read so far (G frames every answer with one). */
+  endLines = 0;
   private readonly expected: IndexMethod[] = [];
   private phase: Phase = 'status';
   private status: StatusCode = 200;
@@ -36,6 +47,8 @@ export class ResponseParser {
   constructor(options: ResponseParserOptions = {}) {
     this.lines = new LineReader(options.maxLineBytes ?? 65536);
     this.idleMs = options.idleCompletionMs ?? 250;
+    this.dialects = options.dialects ?? false;
+    this.readRecord = this.dialects ? parseRecordLineLoose : parseRecordLine;
   }
 
   expect(method: IndexMethod): void {
@@ -96,12 +109,20 @@ export class ResponseParser {
     return this.expected.length > 0 && this.carried === null && this.lines.pendingBytes > 0;
   }
 
+  /** Drops an unterminated line held from a garbled answer, before the request is sent again. */
+  dropPartialLine(): void {
+    this.lines.takePartialLine();
+  }
+
   private onLine(line: string): IndexResponse | ProtocolError | null {
     const blank = line.trim() === '';
+    // DIALECTS.md G: a line END follows every answer.
+    const end = this.dialects && line.trim() === 'END';
+    if (end) this.endLines++;
     switch (this.phase) {
       case 'status': {
-        if (blank) return null;
-        const sl = parseStatusLine(line);
+        if (blank || end) return null;
+        const sl = parseStatusLine(line, this.dialects);
         // `400 Bad Request` then `RFC already exists under your registration`: errors carry
         // no records (§2), so such a line is commentary on the answer just read, not a new one.
         if (sl === null && this.afterError) return null;
@@ -119,12 +140,14 @@ export class ResponseParser {
       }
       case 'add-record': {
         if (blank) return null;
-        const rec = parseRecordLine(line);
+        if (end) return this.finish();
+        const rec = this.readRecord(line);
         if (rec !== null) {
           this.records.push(rec);
           return this.finish();
         }
-        if (parseStatusLine(line) !== null) this.carried = line;
+        if (parseStatusLine(line, this.dialects) !== null) this.carried = line;
+        else this.garbled = true;
         return this.finish();
       }
       case 'records': {
@@ -135,13 +158,14 @@ export class ResponseParser {
           }
           return this.finish();
         }
-        const rec = parseRecordLine(line);
+        if (end) return this.finish();
+        const rec = this.readRecord(line);
         if (rec !== null) {
           this.records.push(rec);
           return null;
         }
         // A status line here means the server skipped the final empty line.
-        if (parseStatusLine(line) !== null) {
+        if (parseStatusLine(line, this.dialects) !== null) {
           this.carried = line;
           return this.finish();
         }
@@ -154,6 +178,8 @@ export class ResponseParser {
     this.expected.shift();
     this.phase = 'status';
     const out: IndexResponse = { status: this.status, phrase: this.phrase, records: this.records };
+    if (this.garbled) out.garbledEcho = true;
+    this.garbled = false;
     this.records = [];
     return out;
   }

@@ -34,7 +34,7 @@ for (const id of ['A', 'B', 'C', 'E', 'F', 'G', 'H', 'I']) {
     const client = THEIR_CLIENTS[id]!;
     const layout = LAYOUT[id] ?? LAYOUT.spec!;
     const answer = (status: string, records: number) => layout.start(status) + layout.rec.repeat(records) + layout.end + (layout.after ?? '');
-    const srv = await startIndexServer({ limits: { idleCompletionMs: 40 } });
+    const srv = await startIndexServer();
     const events: RequestEvent[] = [];
     srv.server.on('request', (e) => events.push(e));
     const s = await connect(srv.port);

@@ -32,6 +32,7 @@ for (const id of ['B', 'E', 'F', 'G']) {
       const d = await downloadRfc(5, [{ host: '127.0.0.1', port: up.port }], new ShareFolder(dir), { os: 'TestOS', silenceMs: 3000 });
       assert.ok((await readFile(join(dir, 'rfc5.txt'))).equals(await readFile(fixture(5))));
       assert.equal(d.bytes, 28596);
+      assert.equal(d.dialect, id, 'named by what its answers showed');
       assert.deepEqual(up.requests, SENT[id]!(5));
     } finally {
       await up.close();

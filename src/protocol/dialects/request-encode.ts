@@ -22,3 +22,43 @@ export function encodeGetIn(style: RequestStyle, rfc: number, host: string, os: 
   const e = style.eol;
   return `GET RFC ${rfc} ${PROTOCOL_VERSION}${e}Host: ${host}${e}OS: ${os}${e}${style.emptyLine ? e : ''}`;
 }
+
+/**
+ * How our index client writes to one server, as its reactions showed it (DIALECTS.md, our
+ * client → their server). Starts as the spec; each field is switched on evidence only.
+ */
+export interface ClientStyle {
+  readonly eol: '\r\n' | '\n';
+  /** §2's empty line after the headers (C stores it in the title). */
+  readonly emptyLine: boolean;
+  /** A line end after the last header (C takes everything after `Title:` as the title). */
+  readonly finalEol: boolean;
+  /** A line `END` after every request (G answers nothing before one). */
+  readonly end: boolean;
+  /** `LIST ALL` (§2) or `LIST` alone (D takes the second word for the version). */
+  readonly listAll: boolean;
+}
+
+export const SPEC_CLIENT: ClientStyle = { eol: '\r\n', emptyLine: true, finalEol: true, end: false, listAll: true };
+
+function request(style: ClientStyle, lines: string[]): string {
+  const e = style.eol;
+  let out = lines.join(e);
+  if (style.finalEol) out += e;
+  if (style.emptyLine) out += e;
+  return style.end ? out + END_REQUEST_LINE : out;
+}
+
+const END_REQUEST_LINE = 'END\n';
+
+export function encodeAddIn(style: ClientStyle, rfc: number, title: string, from: { host: string; port: number }): string {
+  return request(style, [`ADD RFC ${rfc} ${PROTOCOL_VERSION}`, `Host: ${from.host}`, `Port: ${from.port}`, `Title: ${title}`]);
+}
+
+export function encodeLookupIn(style: ClientStyle, rfc: number, title: string, from: { host: string; port: number }): string {
+  return request(style, [`LOOKUP RFC ${rfc} ${PROTOCOL_VERSION}`, `Host: ${from.host}`, `Port: ${from.port}`, `Title: ${title}`]);
+}
+
+export function encodeListIn(style: ClientStyle, from: { host: string; port: number }): string {
+  return request(style, [style.listAll ? `LIST ALL ${PROTOCOL_VERSION}` : `LIST ${PROTOCOL_VERSION}`, `Host: ${from.host}`, `Port: ${from.port}`]);
+}

@@ -1,0 +1,79 @@
+/**
+ * Our client → their servers (DIALECTS.md): against scripted servers of B C D G H, our index
+ * client completes ADD, LOOKUP, LIST and an absent LOOKUP, switching its bytes only on the
+ * server's reactions (505, a garbled echo, silence), and the next connection to the same
+ * server starts in what worked.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IndexClient } from '../../src/peer/index-client.js';
+import { startTheirServer } from '../helpers/dialects/their-servers.js';
+
+const me = { host: '127.0.0.1', port: 5000 };
+const T = 'Internet Protocol';
+const spec = {
+  add: `ADD RFC 791 P2P-CI/1.0\r\nHost: 127.0.0.1\r\nPort: 5000\r\nTitle: ${T}\r\n\r\n`,
+  lookup: (n: number, t: string) => `LOOKUP RFC ${n} P2P-CI/1.0\r\nHost: 127.0.0.1\r\nPort: 5000\r\nTitle: ${t}\r\n\r\n`,
+  list: 'LIST ALL P2P-CI/1.0\r\nHost: 127.0.0.1\r\nPort: 5000\r\n\r\n',
+};
+const lf = (s: string) => s.replace(/\r\n/g, '\n');
+const c = (s: string) => s.replace(/\r\n\r\n$/, '');
+
+/** The bytes our client must have sent, per dialect: first connection, then the first request of the next. */
+const SENT: Record<string, { first: string; again: string }> = {
+  B: { first: spec.add + spec.lookup(791, T) + spec.list + spec.lookup(9999, ''), again: spec.list },
+  C: { first: spec.add + c(spec.add) + c(spec.lookup(791, T)) + c(spec.list) + c(spec.lookup(9999, '')), again: c(spec.list) },
+  D: {
+    first: spec.add + lf(spec.add) + lf(spec.lookup(791, T)) + lf(spec.list) + 'LIST P2P-CI/1.0\nHost: 127.0.0.1\nPort: 5000\n\n' + lf(spec.lookup(9999, '')),
+    again: 'LIST P2P-CI/1.0\nHost: 127.0.0.1\nPort: 5000\n\n',
+  },
+  G: { first: `${spec.add}END\n${spec.lookup(791, T)}END\n${spec.list}END\n${spec.lookup(9999, '')}END\n`, again: `${spec.list}END\n` },
+  H: { first: spec.add + spec.lookup(791, T) + spec.list + spec.lookup(9999, ''), again: spec.list },
+};
+
+for (const id of ['B', 'C', 'D', 'G', 'H']) {
+  test(`our client → their server ${id}: ADD, LOOKUP, LIST, absent LOOKUP; the next connection starts in what worked`, { timeout: 30_000 }, async () => {
+    const srv = await startTheirServer(id);
+    const client = new IndexClient({ server: { host: '127.0.0.1', port: srv.port }, reconnect: false });
+    try {
+      await client.connect();
+      client.identity = me;
+      assert.equal((await client.add(791, T)).status, 200);
+      const found = await client.lookup(791);
+      assert.equal(found.status, 200);
+      assert.deepEqual(found.records.map((r) => [r.rfc, r.title, r.host, r.port]), [[791, T, '127.0.0.1', 5000]]);
+      const all = await client.list();
+      assert.equal(all.status, 200);
+      assert.ok(all.records.some((r) => r.rfc === 791 && r.title === T && r.port === 5000), JSON.stringify(all.records));
+      const absent = await client.lookup(9999);
+      assert.equal(absent.records.length, 0);
+      assert.equal(absent.status, id === 'B' ? 200 : 404, 'B never says 404');
+      assert.equal(srv.received[0]!.join(''), SENT[id]!.first);
+      await client.close();
+
+      const next = new IndexClient({ server: { host: '127.0.0.1', port: srv.port }, reconnect: false });
+      await next.connect();
+      next.identity = me;
+      assert.equal((await next.list()).status, 200);
+      await next.close();
+      assert.equal(srv.received[1]!.join(''), SENT[id]!.again);
+    } finally {
+      await client.close();
+      await srv.close();
+    }
+  });
+}
+
+test('dialects off (--strict): D\'s 505 is the answer, no LF retry', { timeout: 10_000 }, async () => {
+  const srv = await startTheirServer('D');
+  const client = new IndexClient({ server: { host: '127.0.0.1', port: srv.port }, reconnect: false, dialects: false });
+  try {
+    await client.connect();
+    client.identity = me;
+    assert.equal((await client.add(791, T)).status, 505);
+    assert.equal(srv.received[0]!.join(''), spec.add);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+});
