@@ -55,7 +55,7 @@ async function ask(opts: OneShotOptions, request: (index: IndexClient) => Promis
   try {
     const { localAddress, localPort } = await index.connect();
     index.identity = { host: opts.advertiseHost ?? localAddress, port: localPort };
-    code = answer(await request(index), opts, noneIsNotFound);
+    code = answer(await request(index), opts, noneIsNotFound, index.serverDialect);
   } catch (err) {
     process.stderr.write(`p2pci: ${err instanceof Error ? err.message : String(err)}\n`);
     code = EXIT.ERROR;
@@ -65,8 +65,8 @@ async function ask(opts: OneShotOptions, request: (index: IndexClient) => Promis
 }
 
 /** `lookup`: no records is "none", whether the server says 404 or (never saying 404) 200 and nothing. */
-function answer(res: IndexResponse, opts: OneShotOptions, noneIsNotFound: boolean): number {
-  process.stdout.write(opts.json ? JSON.stringify(indexResponseJson(res)) + '\n' : formatIndexResponse(res));
+function answer(res: IndexResponse, opts: OneShotOptions, noneIsNotFound: boolean, dialect: string): number {
+  process.stdout.write(opts.json ? JSON.stringify({ ...indexResponseJson(res), dialect }) + '\n' : formatIndexResponse(res));
   if (res.status === 404 || (noneIsNotFound && res.status === 200 && res.records.length === 0)) return EXIT.NOT_FOUND;
   return res.status === 200 ? EXIT.OK : EXIT.ERROR;
 }

@@ -21,7 +21,7 @@ test('lookup: 200 with no records (dialect B) exits 2; list with no records exit
   try {
     const lookup = await runCli(['lookup', '123', '--server', addr, '--json']);
     assert.equal(lookup.code, 2, lookup.stderr);
-    assert.deepEqual(JSON.parse(lookup.stdout), { status: 200, phrase: 'OK', records: [] });
+    assert.deepEqual(JSON.parse(lookup.stdout), { status: 200, phrase: 'OK', records: [], dialect: 'spec' });
     const list = await runCli(['list', '--server', addr]);
     assert.equal(list.code, 0, list.stderr);
   } finally {
