@@ -38,8 +38,9 @@ function readGet(raw: Buffer, closed: boolean): Omit<GetExchange, 'conn' | 'sent
   if (got.head.status !== 200) return { complete: true, head: got.head, headBytes, body: got.bodyStart };
   const length = got.head.contentLength!;
   const resolved = resolveBody(got.bodyStart.length, length, got.headTail);
-  if (!resolved.ok) return { complete: closed, head: got.head, headBytes, problem: `Content-Length is ${length}: ${resolved.reason}` };
-  const body = Buffer.concat([resolved.prepend, got.bodyStart.subarray(resolved.trimPrefix)]);
+  // Short: more may come until the close. Surplus: no reading of the head fits, ever.
+  if (!resolved.ok) return { complete: closed || got.bodyStart.length > length, head: got.head, headBytes, problem: `Content-Length is ${length}: ${resolved.reason}` };
+  const body = resolved.prepend.length === 0 ? got.bodyStart : Buffer.concat([resolved.prepend, got.bodyStart]);
   return { complete: true, head: got.head, headBytes, body };
 }
 
