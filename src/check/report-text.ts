@@ -26,7 +26,7 @@ export function formatText(report: CheckReport, colour: boolean): string {
     if (c.detail.expected !== undefined) lines.push(`${pad}expected: ${c.detail.expected}`);
   }
   const t = totalsOf(report.cases);
-  const summary = `${t.total} case${t.total === 1 ? "" : "s"}: ${t.pass} passed, ${t.fail} failed, ${t.warn} warning${t.warn === 1 ? '' : 's'}, ${t.skip} skipped (${(report.ms / 1000).toFixed(1)} s)`;
+  const summary = `${t.total} case${t.total === 1 ? '' : 's'}: ${t.pass} passed, ${t.fail} failed, ${t.warn} warning${t.warn === 1 ? '' : 's'}, ${t.skip} skipped (${(report.ms / 1000).toFixed(1)} s)`;
   lines.push('', paint(t.fail > 0 ? '31' : t.warn > 0 ? '33' : '32', summary));
   return lines.join('\n') + '\n';
 }

@@ -11,7 +11,7 @@ export const MESSAGE_CASES: CheckCase[] = [
     async run(ctx) {
       const ex = await listAll(ctx, await ctx.open());
       const r = expectStatus(ex, 0, 200, '§2: LIST answers 200 with every record of every active peer (possibly none)');
-      if (r.records.length > 0) throw new CaseSkipped(`the index is not empty (${r.records.length} record${r.records.length === 1 ? "" : "s"} of other peers)`);
+      if (r.records.length > 0) throw new CaseSkipped(`the index is not empty (${r.records.length} record${r.records.length === 1 ? '' : 's'} of other peers)`);
       noteDeviation(ctx, ex);
     },
   },
