@@ -6,6 +6,7 @@ import { DEFAULT_REDIS_OPTIONS } from '../index/redis-options.js';
 import { integer } from './parse.js';
 import type { Store } from '../index/store.js';
 import type { LogFormat } from '../observe/console-log.js';
+import { consoleLine } from '../observe/console-out.js';
 
 /** `p2pci server` flags that choose and tune the store. */
 export interface StoreFlags {
@@ -52,7 +53,7 @@ export async function openStoreOrExit(flags: Partial<StoreFlags>, format: LogFor
 function logRedisStore(store: RedisStore, flags: Partial<StoreFlags>, format: LogFormat): void {
   const line = (level: 30 | 40, event: string, msg: string, fields: object = {}) => {
     const text = format === 'json' ? JSON.stringify({ level, time: new Date().toISOString(), event, ...fields, msg }) : `${new Date().toISOString()} ${msg}`;
-    process.stdout.write(`${text}\n`);
+    consoleLine(text);
   };
   line(30, 'redis-store', `redis store: instance ${store.instanceId} shares the index at ${flags.store} (prefix ${flags.redisPrefix ?? DEFAULT_REDIS_OPTIONS.prefix})`, {
     instanceId: store.instanceId,
