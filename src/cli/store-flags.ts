@@ -14,6 +14,7 @@ export interface StoreFlags {
   redisPrefix: string;
   redisHeartbeatTtlMs: number;
   redisTimeoutMs: number;
+  redisCacheEntries: number;
 }
 
 export function addStoreFlags(cmd: Command): Command {
@@ -29,6 +30,11 @@ export function addStoreFlags(cmd: Command): Command {
       envOption('--redis-timeout-ms <n>', 'a Redis command not answered in this time fails; the request is answered 400')
         .argParser(integer(1))
         .default(DEFAULT_REDIS_OPTIONS.commandTimeoutMs),
+    )
+    .addOption(
+      envOption('--redis-cache-entries <n>', 'RFCs whose LOOKUP answer is kept in memory, invalidated by Redis (0: no cache)')
+        .argParser(integer(0))
+        .default(DEFAULT_REDIS_OPTIONS.cacheEntries),
     );
 }
 
@@ -40,6 +46,7 @@ export async function openStoreOrExit(flags: Partial<StoreFlags>, format: LogFor
       ...(flags.redisPrefix !== undefined ? { prefix: flags.redisPrefix } : {}),
       ...(flags.redisHeartbeatTtlMs !== undefined ? { heartbeatTtlMs: flags.redisHeartbeatTtlMs } : {}),
       ...(flags.redisTimeoutMs !== undefined ? { commandTimeoutMs: flags.redisTimeoutMs } : {}),
+      ...(flags.redisCacheEntries !== undefined ? { cacheEntries: flags.redisCacheEntries } : {}),
     });
   } catch (err) {
     process.stderr.write(`p2pci server: ${err instanceof Error ? err.message : String(err)}\n`);
