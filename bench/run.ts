@@ -11,15 +11,21 @@ import { runIdleBench } from './idle-bench.js';
 import { runGetBench } from './get-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runConsoleBench } from './console-log-bench.js';
+import { run as runAttack } from './hardening/attack.js';
+
+/** The live attack (bench/hardening/attack.ts), pinned; a short one in --quick. */
+function runAttackBench(cfg: BenchConfig): Promise<BenchRow[]> {
+  return runAttack(cfg.quick ? { connections: 100, seconds: 1, settleMs: 500 } : {});
+}
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,redis,dashboard,console] [-- --profile DIR]`:
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,redis,dashboard,console,attack] [-- --profile DIR]`:
  * runs every load tool and prints one table (progress goes to stderr); --profile makes every
  * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
  * once under bash with the open-file limit raised to the hard limit, for the idle-peer figure.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,redis,dashboard,console] [--profile DIR]';
-const SUITES = ['index', 'memory', 'idle', 'get', 'redis', 'dashboard', 'console'] as const;
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,redis,dashboard,console,attack] [--profile DIR]';
+const SUITES = ['index', 'memory', 'idle', 'get', 'redis', 'dashboard', 'console', 'attack'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Args {
@@ -72,6 +78,7 @@ async function main(): Promise<number> {
     ['redis', () => runOptional('./redis.js', cfg.quick)],
     ['dashboard', () => runOptional('./dashboard-overhead.js', cfg.quick)],
     ['console', () => runConsoleBench(cfg, log)],
+    ['attack', () => runAttackBench(cfg)],
   ];
   const started = new Date();
   for (const [name, run] of suites) {
