@@ -44,7 +44,7 @@ async function measure(mode: Mode, clients: number, warmupMs: number, durationMs
     const result = await load(durationMs);
     const after = await cpuSeconds(pid);
     if (result.wrongAnswers > 0) throw new Error(`${result.wrongAnswers} wrong LOOKUP answers (${LABEL[mode]})`);
-    return { load: result, cpuUs: before === null || after === null ? NaN : ((after - before) * 1e6) / result.answered, rssGrowth: (await rssBytes(pid)) - rssBefore };
+    return { load: result, cpuUs: before === null || after === null ? NaN : ((after - before) * 1e6) / result.answered, rssGrowth: Math.max(0, (await rssBytes(pid)) - rssBefore) };
   } finally {
     await closeAll([control]);
     await server.stop();

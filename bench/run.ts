@@ -15,7 +15,7 @@ import { run as runAttack } from './hardening/attack.js';
 
 /** The live attack (bench/hardening/attack.ts), pinned; a short one in --quick. */
 function runAttackBench(cfg: BenchConfig): Promise<BenchRow[]> {
-  return runAttack(cfg.quick ? { connections: 100, seconds: 1, settleMs: 500 } : {});
+  return runAttack(cfg.quick ? { connections: 50, seconds: 1, settleMs: 200 } : {});
 }
 
 /**
