@@ -1,12 +1,12 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import type { PeerAddress } from '../../protocol/index.js';
 import type { ShareFolder } from '../share-folder.js';
-import { DownloadError, type PeerFailure } from '../downloader.js';
+import { DownloadError, type DownloadResult, type PeerFailure } from '../downloader.js';
 import { LocalWriteError, describeFsError } from '../temp-file.js';
 import { osDescription } from '../os-info.js';
 import { loadResumeState, partialPaths, removePartial } from './resume-state.js';
 import { RunFailed, SwarmRun, type SwarmProgress } from './swarm-run.js';
-import { reportOf, type SourceReport } from './swarm-source.js';
+import { reportOf, type SourceReport, type SwarmSource } from './swarm-source.js';
 
 export const DEFAULT_MAX_SOURCES = 4;
 
@@ -24,14 +24,14 @@ export interface SwarmOptions {
   onProgress?(p: SwarmProgress): void;
 }
 
-/** `--json` of `p2pci get` (issue 13): what was saved and who gave how much. */
-export interface SwarmResult {
-  rfc: number;
-  path: string;
-  bytes: number;
+/**
+ * What a download saved and who gave how much (`--json` of `p2pci get` shows rfc, bytes,
+ * sha256, ms, resumedFrom, sources). A DownloadResult too: `from` is the source that gave the
+ * most bytes, `failures` the dropped ones.
+ */
+export interface SwarmResult extends DownloadResult {
   /** SHA-256 of the saved file (hex), checked against the sources' when they reported one. */
   sha256: string;
-  ms: number;
   /** Bytes found done in the partial file of an earlier run. */
   resumedFrom: number;
   sources: SourceReport[];
@@ -91,5 +91,12 @@ export async function swarmDownload(rfc: number, peers: readonly PeerAddress[], 
     const kept = keep ? ` (the ${run.pieces?.doneBytes ?? 0} bytes received are kept for the next get)` : '';
     throw new SwarmDownloadError(`download of RFC ${rfc} failed: ${why}${kept}`, failures.length > 0 ? failures : [{ peer: peers[0]!, reason: why }], sources, keep, local, err instanceof RunFailed && err.interrupted);
   }
-  return { rfc, path: folder.pathOf(rfc), bytes: size, sha256, ms: performance.now() - started, resumedFrom: run.resumedFrom, sources: run.sources.map(reportOf) };
+  const sources = run.sources.map(reportOf);
+  return { rfc, path: folder.pathOf(rfc), bytes: size, sha256, ms: performance.now() - started, resumedFrom: run.resumedFrom, sources, ...legacyFields(run.sources) };
+}
+
+/** `from` and `failures` of a DownloadResult, for callers of the 1.0 downloader's shape. */
+function legacyFields(sources: readonly SwarmSource[]): Pick<DownloadResult, 'from' | 'failures'> {
+  const most = sources.reduce((a, b) => (b.bytes > a.bytes ? b : a), sources[0]!);
+  return { from: most.peer, failures: sources.filter((s) => s.dropped).map((s) => ({ peer: s.peer, reason: s.reason ?? 'dropped' })) };
 }
