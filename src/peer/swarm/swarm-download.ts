@@ -80,7 +80,8 @@ export async function swarmDownload(rfc: number, peers: readonly PeerAddress[], 
     await rename(paths.data, folder.pathOf(rfc));
     await removePartial(paths);
   } catch (err) {
-    const keep = err instanceof RunFailed ? err.keep : !(err instanceof LocalWriteError);
+    // Kept only when what was received is still good (interrupted, sources gone); not after a failed check.
+    const keep = err instanceof RunFailed && err.keep;
     if (keep) await run.saveNow().catch(() => {});
     await file.close().catch(() => {});
     if (!keep) await removePartial(paths);
