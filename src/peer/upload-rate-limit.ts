@@ -1,8 +1,8 @@
 /**
  * A token bucket shared by every transfer of one upload server (`p2pci peer --upload-limit`):
- * together they send at most `bytesPerSecond`, in the order they asked. A chunk may be bigger
- * than what the bucket holds; it is let through as soon as the bucket is not empty and leaves
- * it in debt, so the average stays at the rate whatever the chunk size.
+ * together they send at most `bytesPerSecond`, in the order they asked: over any span of t
+ * seconds, at most one burst plus t × rate. A chunk bigger than the bucket goes once the bucket
+ * is full and leaves it in debt, so the average stays at the rate whatever the chunk size.
  */
 export class UploadRateLimit {
   private tokens: number;
@@ -21,7 +21,7 @@ export class UploadRateLimit {
   /** Resolves when `bytes` may be sent. */
   take(bytes: number): Promise<void> {
     this.refill();
-    if (this.waiters.length === 0 && this.tokens > 0) {
+    if (this.waiters.length === 0 && this.tokens >= this.need(bytes)) {
       this.tokens -= bytes;
       return Promise.resolve();
     }
@@ -38,6 +38,10 @@ export class UploadRateLimit {
     this.waiters.length = 0;
   }
 
+  private need(bytes: number): number {
+    return Math.min(bytes, this.burst);
+  }
+
   private refill(): void {
     const now = performance.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.bytesPerSecond) / 1000);
@@ -46,11 +50,11 @@ export class UploadRateLimit {
 
   private schedule(): void {
     if (this.timer !== null || this.waiters.length === 0) return;
-    const waitMs = this.tokens > 0 ? 0 : (-this.tokens * 1000) / this.bytesPerSecond;
+    const waitMs = Math.max(0, ((this.need(this.waiters[0]!.bytes) - this.tokens) * 1000) / this.bytesPerSecond);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.refill();
-      while (this.waiters.length > 0 && this.tokens > 0) {
+      while (this.waiters.length > 0 && this.tokens >= this.need(this.waiters[0]!.bytes)) {
         const w = this.waiters.shift()!;
         this.tokens -= w.bytes;
         w.go();
