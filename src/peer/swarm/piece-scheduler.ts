@@ -49,6 +49,8 @@ export class PieceScheduler {
   private doneCount = 0;
   /** Sources whose pieces were reverted: a write of theirs still under way doesn't count either. */
   private readonly revoked = new Set<number>();
+  /** Counts reverts: a reader of done pieces (the prefix hash) starts over when it changes. */
+  revision = 0;
 
   constructor(readonly size: number, readonly pieceBytes = PIECE_BYTES) {
     this.count = Math.ceil(size / pieceBytes);
@@ -157,6 +159,7 @@ export class PieceScheduler {
   /** Done pieces `source` delivered become missing again (it lied, or its body proved misplaced); returns how many. */
   revert(source: number): number {
     if (source >= 0) this.revoked.add(source);
+    this.revision++;
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       if (this.state[i] === DONE && this.contributor[i] === source) {

@@ -15,6 +15,7 @@ export class PrefixHasher {
   private generation = 0;
   private readonly buf: Buffer;
   private failure: unknown = null;
+  private revision = 0;
 
   constructor(private readonly file: FileHandle, private readonly pieces: PieceScheduler) {
     this.buf = Buffer.allocUnsafe(pieces.pieceBytes);
@@ -37,6 +38,10 @@ export class PrefixHasher {
     for (;;) {
       await this.running;
       if (this.failure !== null) throw this.failure;
+      if (this.revision !== this.pieces.revision) {
+        this.poke();
+        continue;
+      }
       if (this.next >= this.pieces.count) return this.hash.digest('hex');
       if (!this.pieces.isDone(this.next)) throw new Error(`piece ${this.next} is not done yet`);
       this.poke();
@@ -46,6 +51,10 @@ export class PrefixHasher {
   private async advance(): Promise<void> {
     try {
       for (;;) {
+        if (this.revision !== this.pieces.revision) {
+          this.revision = this.pieces.revision;
+          this.restart();
+        }
         const gen = this.generation;
         const i = this.next;
         if (i >= this.pieces.count || !this.pieces.isDone(i)) return;

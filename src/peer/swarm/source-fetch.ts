@@ -73,6 +73,8 @@ function stillWanted(pieces: PieceScheduler, from: number, to: number): boolean 
  */
 async function streamWhole(ctx: FetchContext, pieces: PieceScheduler, src: SwarmSource, answer: Extract<SourceAnswer, { kind: 'whole' }>): Promise<void> {
   let holding = -1;
+  let ended = false;
+  src.streaming = true;
   try {
     let t = performance.now();
     for (let i = 0; i < pieces.count; i++) {
@@ -90,12 +92,13 @@ async function streamWhole(ctx: FetchContext, pieces: PieceScheduler, src: Swarm
       t = now;
       holding = -1;
     }
-    if (!(await answer.body.endsHere())) {
-      pieces.revert(src.index);
-      throw new SourceFailed(`sent more than Content-Length ${answer.size}: its body cannot be located, its pieces are fetched again`);
-    }
+    ended = await answer.body.endsHere();
+    if (!ended) throw new SourceFailed(`sent more than Content-Length ${answer.size}: where its body starts can't be told, its pieces are fetched again`);
   } finally {
+    src.streaming = false;
     if (holding >= 0) pieces.release(src.index, holding, 1);
+    // Without a digest, only a body that ended exactly at Content-Length shows it was placed right.
+    if (!ended && !ctx.digestKnown()) pieces.revert(src.index);
   }
 }
 

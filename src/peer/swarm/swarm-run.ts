@@ -55,7 +55,7 @@ export class SwarmRun implements FetchContext {
   constructor(private readonly opts: RunOptions, peers: readonly { host: string; port: number }[], private readonly file: FileHandle, private readonly paths: PartialPaths, private saved: ResumeState | null) {
     this.rfc = opts.rfc;
     this.request = opts.request;
-    this.sources = peers.map((peer, index) => ({ peer, index, bytes: 0, dropped: false, digest: null, socket: null }));
+    this.sources = peers.map((peer, index) => ({ peer, index, bytes: 0, dropped: false, digest: null, socket: null, streaming: false }));
   }
 
   /** Resolves with the file's SHA-256 once every piece is on disk and, if any source reported one, matches it. */
@@ -69,6 +69,7 @@ export class SwarmRun implements FetchContext {
         if (this.pieces?.finished === true) {
           const verified = await this.verify();
           if (verified !== undefined) return verified;
+          await this.changed(50);
           continue;
         }
         if (this.active === 0 && !this.startSpare()) throw new RunFailed(`every source failed: ${this.failures()}`, this.pieces !== null);
@@ -224,7 +225,7 @@ export class SwarmRun implements FetchContext {
     src.reason = reason;
     src.socket?.destroy();
     // A source outvoted on the digest may have sent anything: its pieces are fetched again.
-    if (reason.startsWith('reports SHA-256') && this.pieces !== null && this.pieces.revert(src.index) > 0) this.hasher!.restart();
+    if (reason.startsWith('reports SHA-256')) this.pieces?.revert(src.index);
     this.notify();
   }
 
@@ -236,8 +237,15 @@ export class SwarmRun implements FetchContext {
     const pieces = this.pieces!;
     const hasher = this.hasher!;
     const vote = digestVote(this.sources);
-    const local = await hasher.digest();
-    if (vote.winner === null && !vote.tie) return local; // 1.0 sources only: length is all that was checked
+    // 1.0 sources only: length is all there is to check, and a whole-file stream still being
+    // read may yet prove misplaced (and take its pieces back).
+    if (vote.winner === null && !vote.tie && this.sources.some((s) => s.streaming && !s.dropped)) return undefined;
+    const local = await hasher.digest().catch((err: unknown) => {
+      if (pieces.finished) throw err;
+      return null; // pieces were taken back meanwhile
+    });
+    if (local === null) return undefined;
+    if (vote.winner === null && !vote.tie) return local;
     const expected = vote.winner ?? digestVote(this.sources, local).winner;
     if (expected === null) throw new RunFailed(`the sources report different SHA-256s and none is a majority: ${this.digestList()}`, false);
     let reverted = 0;
@@ -247,10 +255,7 @@ export class SwarmRun implements FetchContext {
       reverted += pieces.revert(s.index);
     }
     if (this.saved?.sha256 != null && this.saved.sha256 !== expected) reverted += pieces.revert(RESUMED); // an older version's pieces
-    if (reverted > 0) {
-      hasher.restart();
-      return undefined;
-    }
+    if (reverted > 0) return undefined; // the hash starts over by itself (revision)
     if (local === expected) return expected;
     await auditPieces({
       pieces, file: this.file, sources: this.sources,

@@ -14,6 +14,8 @@ export interface SwarmSource {
   digest: string | null;
   /** The connection it is being read from now, destroyed when it is dropped. */
   socket: Socket | null;
+  /** Reading a whole-file (1.0) answer now: without a digest, its pieces count once it ended exactly. */
+  streaming: boolean;
 }
 
 /** A source's line in `--json` and in error messages. */
