@@ -10,15 +10,16 @@ import { runIndexBench } from './index-bench.js';
 import { runIdleBench } from './idle-bench.js';
 import { runGetBench } from './get-bench.js';
 import { runMemoryBench } from './memory-bench.js';
+import { runSwarmBench } from './swarm-bench.js';
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,redis,dashboard] [-- --profile DIR]`:
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,swarm,redis,dashboard] [-- --profile DIR]`:
  * runs every load tool and prints one table (progress goes to stderr); --profile makes every
  * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
  * once under bash with the open-file limit raised to the hard limit, for the idle-peer figure.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,redis,dashboard] [--profile DIR]';
-const SUITES = ['index', 'memory', 'idle', 'get', 'redis', 'dashboard'] as const;
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,swarm,redis,dashboard] [--profile DIR]';
+const SUITES = ['index', 'memory', 'idle', 'get', 'swarm', 'redis', 'dashboard'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Args {
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
     ['memory', () => runMemoryBench(cfg, log)],
     ['idle', () => runIdleBench(cfg, nofile, log)],
     ['get', () => runGetBench(cfg, log)],
+    ['swarm', () => runSwarmBench(cfg, log)],
     ['redis', () => runOptional('./redis.js', cfg.quick)],
     ['dashboard', () => runOptional('./dashboard-overhead.js', cfg.quick)],
   ];

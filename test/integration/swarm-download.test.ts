@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { UploadServer } from '../../src/peer/upload-server.js';
 import { ShareFolder } from '../../src/peer/share-folder.js';
 import { swarmDownload, SwarmDownloadError, type SwarmOptions } from '../../src/peer/swarm/swarm-download.js';
-import { fakeSource, type FakeKind } from '../helpers/swarm-sources.js';
+import { fakeSource, type FakeKind } from '../../bench/lib/fake-sources.js';
 
 const RFC = 7;
 const SIZE = 3.5 * 1024 * 1024; // 4 pieces, the last one half

@@ -5,9 +5,8 @@ import { rfcFileName } from '../share-folder.js';
 /**
  * What an interrupted swarm download leaves beside the final file: the partial data
  * (`.rfc<N>.txt.swarm`) and its state (`.rfc<N>.txt.swarm.json`). Both names start with a dot
- * and are not `rfc<N>.txt`, so the folder never shares them. The state lists the pieces whose
- * bytes were on disk (fdatasync) before it was written, so after a kill or a power loss it
- * never claims more than the data file holds.
+ * and are not `rfc<N>.txt`, so the folder never shares them. The state lists the pieces
+ * written before it was (saveResumeState: what survives a kill, what a power loss).
  */
 export interface ResumeState {
   rfc: number;
@@ -47,11 +46,13 @@ export async function loadResumeState(paths: PartialPaths, rfc: number): Promise
 }
 
 /**
- * Writes the state after making the data it describes durable: fdatasync the data file, then
- * the state goes to a temporary name and is renamed over the old one (never half-written).
+ * Writes the state to a temporary name and renames it over the old one (never half-written).
+ * `durable`: the data it describes is fdatasynced first, so even a power loss can't leave the
+ * state listing bytes the disk lost; without it, a kill (not a power loss) is covered, and the
+ * caller relies on the final SHA-256 check for the rest.
  */
-export async function saveResumeState(paths: PartialPaths, data: FileHandle, state: Omit<ResumeState, 'done'>, isDone: (i: number) => boolean, count: number): Promise<void> {
-  await data.datasync();
+export async function saveResumeState(paths: PartialPaths, data: FileHandle, state: Omit<ResumeState, 'done'>, isDone: (i: number) => boolean, count: number, durable: boolean): Promise<void> {
+  if (durable) await data.datasync();
   const bits = Buffer.alloc(Math.ceil(count / 8));
   for (let i = 0; i < count; i++) if (isDone(i)) bits[i >> 3]! |= 1 << (i & 7);
   const json = JSON.stringify({ v: 1, rfc: state.rfc, size: state.size, pieceBytes: state.pieceBytes, sha256: state.sha256, done: bits.toString('base64') });

@@ -50,6 +50,7 @@ export class SwarmRun implements FetchContext {
   private active = 0;
   private saveTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
+  private savePending = false;
   readonly sources: SwarmSource[];
 
   constructor(private readonly opts: RunOptions, peers: readonly { host: string; port: number }[], private readonly file: FileHandle, private readonly paths: PartialPaths, private saved: ResumeState | null) {
@@ -88,7 +89,7 @@ export class SwarmRun implements FetchContext {
   /** Saves the resume state now (after a failure that keeps the partial file). */
   async saveNow(): Promise<void> {
     await this.saving.catch(() => {});
-    if (this.pieces !== null) await this.save();
+    if (this.pieces !== null) await this.save(true);
   }
 
   failures(): string {
@@ -296,17 +297,33 @@ export class SwarmRun implements FetchContext {
     for (const f of w) f();
   }
 
+  /**
+   * Once a source reported the SHA-256, the state is a hint the final check verifies (a piece
+   * it lists that a power loss took from the disk fails the check, and the audit fetches it
+   * again): it is rewritten after every piece, without fdatasync, so a kill loses next to
+   * nothing. Without a digest the state is all there is: fdatasync first, at most every
+   * `saveIntervalMs`. At most one save runs and one waits.
+   */
   private scheduleSave(): void {
-    if (this.saveTimer !== null || this.stopped) return;
-    this.saveTimer = setTimeout(() => {
+    if (this.saveTimer !== null || this.savePending || this.stopped) return;
+    const durable = !this.digestKnown();
+    const queue = () => {
       this.saveTimer = null;
-      this.saving = this.saving.then(() => this.save()).catch((err: unknown) => this.fail(new LocalWriteError(`cannot save the download state: ${describeFsError(err)}`)));
-    }, this.opts.saveIntervalMs);
+      this.savePending = true;
+      this.saving = this.saving
+        .then(() => {
+          this.savePending = false;
+          return this.stopped ? undefined : this.save(durable);
+        })
+        .catch((err: unknown) => this.fail(new LocalWriteError(`cannot save the download state: ${describeFsError(err)}`)));
+    };
+    if (durable) this.saveTimer = setTimeout(queue, this.opts.saveIntervalMs);
+    else queue();
   }
 
-  private save(): Promise<void> {
+  private save(durable: boolean): Promise<void> {
     const p = this.pieces!;
     const sha256 = digestVote(this.sources).winner;
-    return saveResumeState(this.paths, this.file, { rfc: this.rfc, size: p.size, pieceBytes: p.pieceBytes, sha256 }, (i) => p.isDone(i), p.count);
+    return saveResumeState(this.paths, this.file, { rfc: this.rfc, size: p.size, pieceBytes: p.pieceBytes, sha256 }, (i) => p.isDone(i), p.count, durable);
   }
 }

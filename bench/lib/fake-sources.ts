@@ -1,7 +1,7 @@
 /**
- * Sources for swarm-download tests that a real p2pci uploader can't play: a 1.0 uploader
- * (ignores Range, answers 200 with the whole file), a liar (a correct 206 head and digest,
- * wrong bytes of the right length), a source that dies mid-range and one that stalls.
+ * Sources for the swarm-download tests and the swarm bench that a real p2pci uploader can't
+ * play: a 1.0 uploader (ignores Range, answers 200 with the whole file), a liar (a correct 206
+ * head and digest, wrong bytes of the right length), a source that dies mid-range, one that stalls.
  * Each serves one file held in memory; every request it got is kept for assertions.
  */
 import { createServer, type Server, type Socket } from 'node:net';
