@@ -9,12 +9,15 @@ export class UploadRateLimit {
   private last = performance.now();
   private readonly waiters: Array<{ bytes: number; go: () => void }> = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Most bytes sent in one burst after an idle spell: 50 ms worth, at least 64 KiB. */
+  /**
+   * Most bytes sent in one burst after an idle spell: 250 ms worth, at least 64 KiB — enough
+   * that a timer firing late on a busy machine doesn't lose the tokens it should have added.
+   */
   private readonly burst: number;
 
   constructor(readonly bytesPerSecond: number) {
     if (!(bytesPerSecond > 0)) throw new RangeError(`upload limit must be positive, got ${bytesPerSecond}`);
-    this.burst = Math.max(64 * 1024, bytesPerSecond / 20);
+    this.burst = Math.max(64 * 1024, bytesPerSecond / 4);
     this.tokens = this.burst;
   }
 

@@ -2,12 +2,16 @@
  * The one owner of a swarm download's pieces (aria2-style): which are done, which are in
  * flight from which source. Sources only fetch what it hands them; it decides what each gets
  * next — the lowest missing run while any is left (a faster source comes back sooner and so
- * takes more), then, in the endgame, a duplicate of the in-flight piece that would otherwise
- * finish last. No sockets and no timers here: the fetchers report, the scheduler answers.
+ * takes more); then the second half of the longest run still ahead of another source (that
+ * source stops where its run now ends); last, in the endgame, a duplicate of the piece being
+ * read that would otherwise finish last. No sockets and no timers here: the fetchers report, the scheduler answers.
  */
 export const PIECE_BYTES = 1 << 20;
-/** Longest run of pieces one ranged GET asks for: fewer requests while much is left. */
-const MAX_RUN = 8;
+/**
+ * Longest run of pieces one ranged GET asks for: each request costs a connection and a gap,
+ * so runs are long while much is left; the endgame splits the tails of long runs (steal).
+ */
+const MAX_RUN = 32;
 /** Contributor of a piece found done in the resume state: the source is not known any more. */
 export const RESUMED = -2;
 const NOBODY = -1;
@@ -91,17 +95,24 @@ export class PieceScheduler {
     this.advanceLow();
     if (this.lowMissing < this.count) {
       const missing = this.count - this.doneCount - this.flights.size;
-      const run = Math.max(1, Math.min(MAX_RUN, Math.floor(missing / Math.max(1, 4 * activeSources))));
+      const run = Math.max(1, Math.min(MAX_RUN, Math.floor(missing / Math.max(1, 2 * activeSources))));
       let count = 0;
       while (count < run && this.lowMissing + count < this.count && this.state[this.lowMissing + count] === MISSING) count++;
       const first = this.lowMissing;
       for (let i = first; i < first + count; i++) this.take(i, source, now);
       return { first, count, race: false };
     }
+    const stolen = this.steal(source, now);
+    if (stolen !== null) return stolen;
     const piece = this.raceCandidate(source, now);
     if (piece === null) return null;
     this.flights.get(piece)!.holders.add(source);
     return { first: piece, count: 1, race: true };
+  }
+
+  /** True while piece `i` is `source`'s to fetch (not finished by a racer, not handed to another). */
+  holds(source: number, i: number): boolean {
+    return this.flights.get(i)?.holders.has(source) === true;
   }
 
   /** A whole-file (1.0) source streaming past piece `i`: takes it if nobody has or fetches it. */
@@ -203,6 +214,42 @@ export class PieceScheduler {
 
   private advanceLow(): void {
     while (this.lowMissing < this.count && this.state[this.lowMissing] !== MISSING) this.lowMissing++;
+  }
+
+  /**
+   * Nothing is missing, but some source still has pieces of its run ahead of the one it reads:
+   * the later half of the longest such tail moves to `source` (only one holder each, so it
+   * is a hand-over, not a duplicate). A source reads its run in order, so the tail is the part
+   * it has not begun.
+   */
+  private steal(source: number, now: number): Claim | null {
+    const held = new Map<number, number[]>();
+    for (const [i, f] of this.flights) {
+      if (f.holders.size !== 1) continue;
+      const h = f.holders.values().next().value!;
+      if (h === source || h < 0) continue;
+      let list = held.get(h);
+      if (list === undefined) held.set(h, (list = []));
+      list.push(i);
+    }
+    // A holder reads its lowest piece now; the rest are in runs (its current one, and the one
+    // it opened ahead): the longest contiguous stretch of them is the candidate.
+    let best: number[] | null = null;
+    for (const list of held.values()) {
+      list.sort((a, b) => a - b);
+      let from = 1;
+      for (let k = 1; k <= list.length; k++) {
+        if (k < list.length && list[k] === list[k - 1]! + 1 && k !== 1) continue;
+        const stretch = list.slice(from, k);
+        if (stretch.length > 0 && (best === null || stretch.length > best.length)) best = stretch;
+        from = k;
+      }
+    }
+    if (best === null) return null;
+    // The later half (at least one piece) of that stretch changes hands.
+    const tail = best.slice(best.length - Math.ceil(best.length / 2));
+    for (const i of tail) this.flights.set(i, { holders: new Set([source]), startedAt: now });
+    return { first: tail[0]!, count: tail.length, race: false };
   }
 
   /**

@@ -16,21 +16,12 @@ export interface FetchContext {
 }
 
 /**
- * Fetches the pieces of `claim` from `src` with one ranged GET and hands each to the run as
- * soon as it is whole. A 1.0 source answers 200 with the whole file: it is then read as a
- * stream from byte 0 (`streamWhole`), never taken for the range.
+ * Reads the pieces of `claim` from a source's answer to the ranged GET that asked for them,
+ * handing each to the run as soon as it is whole; `beforeLast` is called as the last one
+ * begins. A 1.0 source answers 200 with the whole file: it is then read as a stream from
+ * byte 0 (`streamWhole`), never taken for the range.
  */
-export async function fetchClaim(ctx: FetchContext, pieces: PieceScheduler, src: SwarmSource, claim: Claim): Promise<void> {
-  const first = pieces.pieceStart(claim.first);
-  const lastPiece = claim.first + claim.count - 1;
-  const last = pieces.pieceStart(lastPiece) + pieces.pieceLength(lastPiece) - 1;
-  const started = performance.now();
-  const answer = await requestRange(src.peer, ctx.rfc, first, last, ctx.request);
-  await readAnswer(ctx, pieces, src, answer, claim, started);
-}
-
-/** Reads the pieces of `claim` from a source's answer to the GET that asked for them. */
-export async function readAnswer(ctx: FetchContext, pieces: PieceScheduler, src: SwarmSource, answer: SourceAnswer, claim: Claim, started: number): Promise<void> {
+export async function readAnswer(ctx: FetchContext, pieces: PieceScheduler, src: SwarmSource, answer: SourceAnswer, claim: Claim, started: number, beforeLast?: () => void): Promise<void> {
   const first = pieces.pieceStart(claim.first);
   const lastPiece = claim.first + claim.count - 1;
   try {
@@ -44,8 +35,9 @@ export async function readAnswer(ctx: FetchContext, pieces: PieceScheduler, src:
     }
     let t = started;
     for (let i = claim.first; i <= lastPiece; i++) {
-      // Every piece left in the run was finished by racers: nothing here is needed any more.
-      if (!stillWanted(pieces, i, lastPiece)) return;
+      // Finished by a racer or handed to another source: the rest of the run is not ours to read.
+      if (!pieces.holds(src.index, i)) return;
+      if (i === lastPiece) beforeLast?.();
       const buf = Buffer.allocUnsafe(pieces.pieceLength(i));
       await answer.body.readInto(buf, 0, buf.length);
       const now = performance.now();
@@ -57,11 +49,6 @@ export async function readAnswer(ctx: FetchContext, pieces: PieceScheduler, src:
     if (answer.kind !== 'unsatisfiable') answer.socket.destroy();
     src.socket = null;
   }
-}
-
-function stillWanted(pieces: PieceScheduler, from: number, to: number): boolean {
-  for (let i = from; i <= to; i++) if (!pieces.isDone(i)) return true;
-  return false;
 }
 
 /**

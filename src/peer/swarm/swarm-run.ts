@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { PIECE_BYTES, PieceScheduler, RESUMED } from './piece-scheduler.js';
 import { PrefixHasher } from './prefix-hasher.js';
-import { requestRange, asSourceFailure, type RangeRequestOptions, type SourceAnswer } from './range-request.js';
-import { fetchClaim, fetchPiece, readAnswer, type FetchContext } from './source-fetch.js';
+import { requestRange, type RangeRequestOptions, type SourceAnswer } from './range-request.js';
+import { fetchPiece, readAnswer } from './source-fetch.js';
+import { runSourceWorker, type WorkerHost } from './source-worker.js';
 import { SourceFailed } from './socket-bytes.js';
 import { digestVote, labelOf, type SwarmSource } from './swarm-source.js';
 import { auditPieces } from './piece-audit.js';
@@ -36,7 +37,7 @@ export class RunFailed extends Error {
  * what to fetch; the run writes pieces, keeps the resume state, votes on the digest, verifies
  * and, if the check fails, audits. Dropping a source is decided here, never by its worker.
  */
-export class SwarmRun implements FetchContext {
+export class SwarmRun implements WorkerHost {
   readonly rfc: number;
   readonly request: RangeRequestOptions;
   pieces: PieceScheduler | null = null;
@@ -45,7 +46,7 @@ export class SwarmRun implements FetchContext {
   private probing = false;
   private waiters: Array<() => void> = [];
   private fatal: Error | null = null;
-  private stopped = false;
+  stopped = false;
   private nextSpare = 0;
   private active = 0;
   private saveTimer: NodeJS.Timeout | null = null;
@@ -138,7 +139,7 @@ export class SwarmRun implements FetchContext {
       const src = this.sources[this.nextSpare++]!;
       if (src.dropped) continue;
       this.active++;
-      void this.work(src).finally(() => {
+      void runSourceWorker(this, src).finally(() => {
         this.active--;
         if (!this.stopped && this.active < this.opts.maxSources) this.startSpare();
         this.notify();
@@ -148,36 +149,9 @@ export class SwarmRun implements FetchContext {
     return false;
   }
 
-  private async work(src: SwarmSource): Promise<void> {
-    while (!this.stopped && !src.dropped) {
-      const pieces = this.pieces;
-      try {
-        if (pieces === null) {
-          if (this.probing) await this.changed();
-          else await this.probe(src);
-          continue;
-        }
-        const claim = pieces.finished ? null : pieces.claim(src.index, this.active, performance.now());
-        if (claim === null) {
-          await this.changed(50); // endgame rates change as pieces finish
-          continue;
-        }
-        try {
-          await fetchClaim(this, pieces, src, claim);
-        } finally {
-          pieces.release(src.index, claim.first, claim.count);
-          this.notify();
-        }
-      } catch (err) {
-        if (err instanceof LocalWriteError || err instanceof RunFailed) return this.fail(err);
-        if (this.stopped) return;
-        this.drop(src, asSourceFailure(err).message);
-      }
-    }
-  }
-
   /** The first request, made while the size is unknown: it asks for piece 0 and learns the size. */
-  private async probe(src: SwarmSource): Promise<void> {
+  async probe(src: SwarmSource): Promise<boolean> {
+    if (this.probing) return false;
     this.probing = true;
     let answer: SourceAnswer;
     const started = performance.now();
@@ -195,13 +169,24 @@ export class SwarmRun implements FetchContext {
     if (answer.kind === 'unsatisfiable' || pieces.count === 0 || !pieces.claimPassing(src.index, 0, started)) {
       if (answer.kind !== 'unsatisfiable') answer.socket.destroy();
       this.checkAnswer(src, answer);
-      return;
+      return true;
     }
     try {
       await readAnswer(this, pieces, src, answer, { first: 0, count: 1, race: false }, started);
     } finally {
       pieces.release(src.index, 0, 1);
     }
+    return true;
+  }
+
+  get activeSources(): number {
+    return this.active;
+  }
+
+  fatalError(err: unknown): boolean {
+    if (!(err instanceof LocalWriteError || err instanceof RunFailed)) return false;
+    this.fail(err);
+    return true;
   }
 
   /** The size is known: set up the pieces, keeping what the resume state says is done if it still fits. */
@@ -281,7 +266,7 @@ export class SwarmRun implements FetchContext {
     this.notify();
   }
 
-  private changed(timeoutMs?: number): Promise<void> {
+  changed(timeoutMs?: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = timeoutMs === undefined ? null : setTimeout(resolve, timeoutMs);
       this.waiters.push(() => {
@@ -291,7 +276,7 @@ export class SwarmRun implements FetchContext {
     });
   }
 
-  private notify(): void {
+  notify(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
