@@ -68,11 +68,11 @@ export const QUICK: BenchConfig = {
   idlePeers: 200,
   getSizes: [1 * MiB],
   getConcurrency: [1, 2],
-  swarmLimitedBytes: 4 * MiB,
+  swarmLimitedBytes: 2 * MiB,
   swarmUploadLimit: 4 * MiB,
-  swarmBigBytes: 8 * MiB,
-  liarRuns: 2,
-  liarBytes: 4 * MiB,
+  swarmBigBytes: 4 * MiB,
+  liarRuns: 1,
+  liarBytes: 2 * MiB,
 };
 
 /** Server limits raised for the bench: all load comes from one address, at full speed. */

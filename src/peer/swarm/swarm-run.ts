@@ -285,7 +285,7 @@ export class SwarmRun implements WorkerHost {
   /**
    * Once a source reported the SHA-256, the state is a hint the final check verifies (a piece
    * it lists that a power loss took from the disk fails the check, and the audit fetches it
-   * again): it is rewritten after every piece, without fdatasync, so a kill loses next to
+   * again): it is rewritten without fdatasync at most every 20 ms, so a kill loses next to
    * nothing. Without a digest the state is all there is: fdatasync first, at most every
    * `saveIntervalMs`. At most one save runs and one waits.
    */
@@ -302,8 +302,7 @@ export class SwarmRun implements WorkerHost {
         })
         .catch((err: unknown) => this.fail(new LocalWriteError(`cannot save the download state: ${describeFsError(err)}`)));
     };
-    if (durable) this.saveTimer = setTimeout(queue, this.opts.saveIntervalMs);
-    else queue();
+    this.saveTimer = setTimeout(queue, durable ? this.opts.saveIntervalMs : Math.min(20, this.opts.saveIntervalMs));
   }
 
   private save(durable: boolean): Promise<void> {
