@@ -12,6 +12,7 @@ import { fakeSource } from './lib/fake-sources.js';
 import { settleDisk } from './get-bench.js';
 import { downloadRfc } from '../src/peer/downloader.js';
 import { ShareFolder } from '../src/peer/share-folder.js';
+import { UploadServer } from '../src/peer/upload-server.js';
 import { swarmDownload, type SwarmResult } from '../src/peer/swarm/swarm-download.js';
 import { requestRange } from '../src/peer/swarm/range-request.js';
 import type { PeerAddress } from '../src/protocol/index.js';
@@ -34,8 +35,16 @@ export async function runSwarmBench(cfg: BenchConfig, log: (s: string) => void):
   const shared = join(root, 'shared');
   await mkdir(shared);
   const children: ChildHandle[] = [];
-  const start = async (n: number, limit?: number) => {
-    const started = await Promise.all(Array.from({ length: n }, () => ChildHandle.uploader(shared, limit)));
+  const inProcess: UploadServer[] = [];
+  // --quick (a smoke run inside npm test) keeps its uploaders in this process: eight node
+  // start-ups took most of its time on a loaded machine. The full run gives each its own.
+  const start = async (n: number, uploadLimit?: number): Promise<PeerAddress[]> => {
+    if (cfg.quick) {
+      const servers = Array.from({ length: n }, () => new UploadServer({ folder: new ShareFolder(shared), os: 'bench', uploadLimit }));
+      inProcess.push(...servers);
+      return Promise.all(servers.map(async (s) => ({ host: '127.0.0.1', port: (await s.listen(0, '127.0.0.1')).port })));
+    }
+    const started = await Promise.all(Array.from({ length: n }, () => ChildHandle.uploader(shared, uploadLimit)));
     children.push(...started);
     return started.map((c) => ({ host: '127.0.0.1', port: c.port }));
   };
@@ -80,7 +89,7 @@ export async function runSwarmBench(cfg: BenchConfig, log: (s: string) => void):
     });
     rows.push(await liarRow(root, shared, fast.slice(0, 3), cfg, log));
   } finally {
-    await Promise.all(children.map((c) => c.stop()));
+    await Promise.all([...children.map((c) => c.stop()), ...inProcess.map((s) => s.close())]);
     await rm(root, { recursive: true, force: true });
   }
   return rows;

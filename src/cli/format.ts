@@ -30,7 +30,7 @@ export function formatDownload(d: SwarmResult): string {
   const from = givers.length === 1 ? peerLabel(givers[0]!) : givers.map((s) => `${peerLabel(s)} (${s.bytes} bytes)`).join(', ');
   const dropped = d.sources.filter((s) => s.dropped === true).map((s) => ({ peer: s, reason: s.reason ?? 'dropped' }));
   const resumed = d.resumedFrom > 0 ? `, resumed from ${d.resumedFrom} bytes` : '';
-  const tried = dropped.length === 0 ? '' : ` (dropped ${formatFailures(dropped)})`;
+  const tried = dropped.length === 0 ? '' : ` (after ${formatFailures(dropped)})`;
   return `downloaded RFC ${d.rfc} (${d.bytes} bytes) from ${from || 'an earlier run'} into ${d.path} in ${d.ms.toFixed(0)} ms${resumed}${tried}`;
 }
 

@@ -133,7 +133,7 @@ test('every source gone: the error names each, nothing under the final name', { 
   const [a, b] = [await fake('dies'), await fake('dies')];
   const err = await get([a, b], {}, dir).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof SwarmDownloadError, String(err));
-  assert.match(err.message, new RegExp(`every source failed: 127\\.0\\.0\\.1:${a} .*; 127\\.0\\.0\\.1:${b} `));
+  assert.match(err.message, new RegExp(`failed from every peer: 127\\.0\\.0\\.1:${a} .*; 127\\.0\\.0\\.1:${b} `));
   assert.ok(!(await readdir(dir)).includes(`rfc${RFC}.txt`));
 });
 

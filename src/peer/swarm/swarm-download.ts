@@ -81,7 +81,7 @@ export async function swarmDownload(rfc: number, peers: readonly PeerAddress[], 
     await removePartial(paths);
   } catch (err) {
     // Kept only when what was received is still good (interrupted, sources gone); not after a failed check.
-    const keep = err instanceof RunFailed && err.keep;
+    const keep = err instanceof RunFailed && err.keep && (run.pieces?.doneBytes ?? 0) > 0;
     if (keep) await run.saveNow().catch(() => {});
     await file.close().catch(() => {});
     if (!keep) await removePartial(paths);
@@ -90,7 +90,7 @@ export async function swarmDownload(rfc: number, peers: readonly PeerAddress[], 
     const why = err instanceof Error ? err.message : String(err);
     const local = err instanceof LocalWriteError || (err as NodeJS.ErrnoException).code !== undefined;
     const kept = keep ? ` (the ${run.pieces?.doneBytes ?? 0} bytes received are kept for the next get)` : '';
-    throw new SwarmDownloadError(`download of RFC ${rfc} failed: ${why}${kept}`, failures.length > 0 ? failures : [{ peer: peers[0]!, reason: why }], sources, keep, local, err instanceof RunFailed && err.interrupted);
+    throw new SwarmDownloadError(`download of RFC ${rfc} failed${why.startsWith('from every peer') ? ' ' : ': '}${why}${kept}`, failures.length > 0 ? failures : [{ peer: peers[0]!, reason: why }], sources, keep, local, err instanceof RunFailed && err.interrupted);
   }
   const sources = run.sources.map(reportOf);
   return { rfc, path: folder.pathOf(rfc), bytes: size, sha256, ms: performance.now() - started, resumedFrom: run.resumedFrom, sources, ...legacyFields(run.sources) };

@@ -74,7 +74,7 @@ export class SwarmRun implements WorkerHost {
           await this.changed(50);
           continue;
         }
-        if (this.active === 0 && !this.startSpare()) throw new RunFailed(`every source failed: ${this.failures()}`, this.pieces !== null);
+        if (this.active === 0 && !this.startSpare()) throw new RunFailed(`from every peer: ${this.failures()}`, this.pieces !== null);
         await this.changed();
       }
     } finally {
