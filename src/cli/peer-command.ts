@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { mkdir } from 'node:fs/promises';
-import { hostPort, integer, portNumber } from './parse.js';
+import { byteRate, hostPort, integer, portNumber } from './parse.js';
 import { envOption } from './env-option.js';
+import { DEFAULT_MAX_SOURCES } from '../peer/swarm/swarm-download.js';
 import {
   DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
 } from '../peer/upload-server.js';
@@ -27,6 +28,13 @@ export interface PeerCommandOptions {
   uploadMaxLineBytes: number;
   uploadMaxHeaders: number;
   uploadMaxRequestBytes: number;
+  uploadLimit?: number;
+  maxSources: number;
+}
+
+/** `--max-sources K`, shared by `peer` (menu item 4) and `get`. */
+export function maxSourcesOption(): Option {
+  return envOption('--max-sources <k>', 'sources a download fetches from at once (1: one peer at a time, no extensions)').argParser(integer(1, 64)).default(DEFAULT_MAX_SOURCES);
 }
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
@@ -59,6 +67,8 @@ export function registerPeerCommand(program: Command): void {
     .addOption(envOption('--upload-max-line-bytes <n>', 'longest GET request or header line, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxLineBytes))
     .addOption(envOption('--upload-max-headers <n>', 'most header lines in one GET').argParser(integer(1)).default(DEFAULT_UPLOAD_LIMITS.maxHeaders))
     .addOption(envOption('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
+    .addOption(envOption('--upload-limit <rate>', 'total upload rate across all transfers, bytes/s (K, M, G: powers of 1024)').argParser(byteRate))
+    .addOption(maxSourcesOption())
     .action(async (server: PeerAddress | undefined, opts: PeerCommandOptions, cmd: Command) => {
       if (server !== undefined) {
         if (cmd.getOptionValueSource('server') === 'cli') cmd.error('error: give the index server once: as the argument or with --server, not both');
@@ -97,7 +107,9 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
         maxConnections: opts.maxUploads,
         maxConnectionsPerAddress: opts.maxUploadsPerAddress,
         limits: { maxLineBytes: opts.uploadMaxLineBytes, maxHeaders: opts.uploadMaxHeaders, maxRequestBytes: opts.uploadMaxRequestBytes },
+        uploadLimit: opts.uploadLimit,
       },
+      download: { maxSources: opts.maxSources },
     });
   } catch (err) {
     process.stderr.write(`p2pci peer: ${startError(err, opts)}\n`);

@@ -3,13 +3,16 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { pipeline } from 'node:stream/promises';
 import {
   PEER_METHODS, ProtocolError, RequestParser, encodeGetResponseHead, httpDate,
-  STATUS_PHRASES, type ParserLimits, type StatusCode,
+  STATUS_PHRASES, type ParserLimits, type Request, type StatusCode,
 } from '../protocol/index.js';
 import { ShareFolder } from './share-folder.js';
 import { AddressTally } from '../net/address-tally.js';
 import { osDescription } from './os-info.js';
 import { DeadlineTimer } from '../clock/deadline-timer.js';
 import { systemClock, type Clock } from '../clock/clock.js';
+import { DigestCache } from './swarm/digest-cache.js';
+import { planUpload } from './swarm/ranged-answer.js';
+import { UploadRateLimit, throttled } from './upload-rate-limit.js';
 
 export interface UploadServerOptions {
   folder: ShareFolder;
@@ -27,6 +30,8 @@ export interface UploadServerOptions {
   idleCompletionMs?: number;
   /** Time and timers of idle completion; tests inject their own. */
   clock?: Clock;
+  /** Total upload rate across all transfers, bytes per second (`--upload-limit`); none if unset. */
+  uploadLimit?: number;
 }
 
 export interface TransferEvent {
@@ -65,6 +70,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly perAddress = new AddressTally();
+  private readonly digests = new DigestCache();
+  private readonly rateLimit: UploadRateLimit | null;
 
   constructor(private readonly options: UploadServerOptions) {
     super();
@@ -75,6 +82,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_UPLOADS;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_UPLOADS_PER_ADDRESS;
     this.limits = { ...DEFAULT_UPLOAD_LIMITS, ...options.limits };
+    this.rateLimit = options.uploadLimit === undefined ? null : new UploadRateLimit(options.uploadLimit);
     // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
   }
@@ -101,6 +109,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
+      this.rateLimit?.close();
       for (const s of this.sockets) s.destroy();
     });
   }
@@ -142,7 +151,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
         this.sendError(socket, result.status);
         done({ rfc: null, status: result.status, bytes: 0, error: result.message });
       } else {
-        this.serve(socket, result.rfc!).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
+        this.serve(socket, result).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
       }
     };
     socket.on('data', (chunk: Buffer) => {
@@ -161,7 +170,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   }
 
   /** Streams the file named by the number alone; resolves with what was sent. */
-  private async serve(socket: Socket, rfc: number): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
+  private async serve(socket: Socket, request: Request): Promise<Omit<TransferEvent, 'remote' | 'ms'>> {
+    const rfc = request.rfc!;
     // Opened only if the folder shares it as a regular file; gone in between is a 404 too.
     const shared = await this.folder.openShared(rfc);
     if (shared === null) {
@@ -171,22 +181,22 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     const { file, stats: st } = shared;
     try {
       // Size and mtime from the open handle: the head describes exactly the bytes we stream.
+      // A GET without p2pci's extension headers gets exactly §3's answer (swarm/ranged-answer.ts).
+      const { head, start, end } = await planUpload(request, this.folder.pathOf(rfc), st, this.os, this.digests);
       // Corked until the first body bytes, so head and body leave in one segment, not two.
       socket.cork();
-      socket.write(encodeGetResponseHead({
-        status: 200, phrase: 'OK', date: httpDate(new Date()), os: this.os,
-        lastModified: httpDate(st.mtime), contentLength: st.size, contentType: 'text/plain',
-      }));
+      socket.write(encodeGetResponseHead(head));
       socket.resume();
-      if (st.size > 0) {
+      if (end > start) {
         // `end` bounds the stream to Content-Length even if the file grows meanwhile.
-        const body = file.createReadStream({ start: 0, end: st.size - 1, autoClose: false, highWaterMark: 64 * 1024 });
+        const body = file.createReadStream({ start, end: end - 1, autoClose: false, highWaterMark: 64 * 1024 });
         body.once('data', () => process.nextTick(() => socket.uncork()));
-        await pipeline(body, socket);
+        if (this.rateLimit === null) await pipeline(body, socket);
+        else await pipeline(body, (src: AsyncIterable<Buffer>) => throttled(src, this.rateLimit!), socket);
       } else {
         await new Promise<void>((resolve) => socket.end(resolve)); // end() uncorks
       }
-      return { rfc, status: 200, bytes: st.size };
+      return { rfc, status: head.status, bytes: end - start };
     } catch (err) {
       socket.destroy();
       throw err;

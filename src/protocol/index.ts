@@ -14,3 +14,4 @@ export * from './request-line.js';
 export * from './request-parser.js';
 export * from './response-parser.js';
 export * from './get-response-head.js';
+export * from './range.js';

@@ -43,8 +43,8 @@ test('server + two peers: the original workflow through the piped menu and p2pci
   // The one-shot command into the same folder: RFC 101 has non-ASCII bytes.
   const got = await runCli(['get', '101', '--dir', dirB, '--server', srv, '--advertise-host', '127.0.0.1', '--json']);
   assert.equal(got.code, 0, got.stderr);
-  const report = JSON.parse(got.stdout) as { rfc: number; bytes: number; from: { port: number } };
-  assert.deepEqual([report.rfc, report.from.port], [101, a.port]);
+  const report = JSON.parse(got.stdout) as { rfc: number; bytes: number; sources: Array<{ port: number; bytes: number }> };
+  assert.deepEqual([report.rfc, report.sources.map((s) => [s.port, s.bytes])], [101, [[a.port, report.bytes]]]);
   assert.equal(await sha256File(join(dirB, 'rfc101.txt')), await sha256File(fixture(101)));
 
   // 2 Look Up prints the server's answer in protocol format: both peers now have RFC 20.
