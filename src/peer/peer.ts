@@ -5,6 +5,7 @@ import { ShareFolder } from './share-folder.js';
 import { readTitle } from './title-reader.js';
 import { UploadServer, type UploadServerOptions } from './upload-server.js';
 import { IndexClient, type IndexClientOptions } from './index-client.js';
+import { removeStaleTempFiles } from './temp-file.js';
 import { downloadRfc, type DownloadOptions, type DownloadResult } from './downloader.js';
 
 export interface PeerOptions {
@@ -90,6 +91,8 @@ export class Peer {
 
   /** LOOKUP, download from the peers that have it (not ourselves), then ADD it. */
   async download(rfc: number, options: DownloadOptions = {}): Promise<DownloadResult & { added: boolean }> {
+    // A download of it killed here earlier left its temporary file: this one cleans it up.
+    await removeStaleTempFiles(this.folder.dir, rfc);
     const found = await this.index.lookup(rfc);
     const peers = found.records
       .filter((r) => !(r.host === this.identity.host && r.port === this.identity.port))

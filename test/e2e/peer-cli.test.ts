@@ -155,3 +155,18 @@ test('SIGTERM while the peer is still joining shuts it down cleanly (exit 0, not
     silent.close();
   }
 });
+
+test('p2pci get removes the temporary file a killed earlier get of the same RFC left behind', { timeout: 30_000 }, async () => {
+  const server = await startServer();
+  const dir = await peerFolder('G', []);
+  dirs.push(dir);
+  const killed = startCli(['lookup', '1', '--server', `127.0.0.1:${server.port}`]); // any process: its PID dies with it
+  await killed.exited;
+  const stale = `.rfc5.txt.${killed.pid}.0123456789ab.part`;
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(dir, stale), 'half a download');
+  const got = await runCli(['get', '5', '--dir', dir, '--server', `127.0.0.1:${server.port}`]);
+  assert.equal(got.code, 2, got.stderr); // nobody has RFC 5; the cleanup ran all the same
+  assert.deepEqual(await readdir(dir), []);
+  assert.equal((await server.cli.stop()).code, 0);
+});
