@@ -29,7 +29,7 @@ async function checkServer(w: World, server: IndexServerSlot, lookupRfc: number)
   for (const [what, r] of [['LIST', list], [`LOOKUP RFC ${lookupRfc}`, lookup]] as const) {
     if (!w.serverSteady(server.index, r.sentAt - 100) || w.stopping) continue;
     if (r.res === null) w.journal.violate(3, `${what} on ${server.label} failed while it was up: ${r.error}`);
-    else if (r.ms > BOUNDS.answerMs) w.journal.violate(3, `${what} on ${server.label} took ${r.ms.toFixed(0)} ms (bound ${BOUNDS.answerMs} ms)`, `slow ${what} ${Math.floor(performance.now() / 10_000)}`);
+    else if (r.ms > BOUNDS.answerMs) w.journal.violate(3, `${what} on ${server.label} took ${r.ms.toFixed(1)} ms (bound ${BOUNDS.answerMs} ms)`, `slow ${what} ${Math.floor(performance.now() / 10_000)}`);
     else if (r.res.status !== 200 && r.res.status !== 404) w.journal.violate(3, `${what} on ${server.label} answered ${r.res.status} ${r.res.phrase} with the index up`);
   }
   if (list.res?.status !== 200 || w.stopping) return;

@@ -94,7 +94,7 @@ export class Driver {
   }
 
   private join(slot: number, server: number, param: number, subSeed: number): void {
-    const shares = new Prng(subSeed).sample(this.rfcs, 1 + Math.floor(param * 8)).sort((a, b) => a - b);
+    const shares = new Prng(subSeed).sample(this.rfcs, 2 + Math.floor(param * 8)).sort((a, b) => a - b);
     this.up[slot] = true;
     this.decide(`join slot ${slot} on server ${server} sharing ${shares.join(',')}`);
     this.onSlot(slot, () => joinPeer(this.w, slot, server, shares));

@@ -13,7 +13,7 @@ import { World } from './world.js';
  * a real p2pci network on 127.0.0.1 under seeded churn, invariants checked throughout.
  * Ends with one `soak: …, violations <n>` line; exit 0 only when n is 0.
  */
-const POOL_SIZE = 24;
+const POOL_SIZE = 16;
 
 async function main(): Promise<number> {
   const options = parseSoakOptions(process.argv.slice(2));

@@ -95,14 +95,15 @@ export function freezePeer(peer: PeerProc, frozen: boolean): void {
 export function menuCommand(w: World, peer: PeerProc, kind: MenuCommand['kind'], rfc: number): void {
   const was = w.expected.has(peer.port, rfc);
   w.expected.set(peer.port, rfc, was, w.title(rfc), Infinity);
-  const cmd: MenuCommand = { kind, rfc, issuedAt: performance.now(), wasPresent: was };
+  const cmd: MenuCommand = { kind, rfc, issuedAt: performance.now() };
   if (kind === 'download') cmd.token = w.folders.begin(peer.dir, rfc);
   peer.send(cmd);
 }
 
 function onAnswer(w: World, peer: PeerProc, cmd: MenuCommand, lines: string[]): void {
   const text = lines.join('\n');
-  let present = cmd.wasPresent;
+  // Answers come in order: what the index must show is what the commands before this one left.
+  let present = w.expected.has(peer.port, cmd.rfc);
   if (cmd.kind === 'download') {
     const ok = DOWNLOADED.exec(lines[0] ?? '');
     const skipped = /^RFC \d+ is already in /.test(text);
@@ -117,5 +118,6 @@ function onAnswer(w: World, peer: PeerProc, cmd: MenuCommand, lines: string[]): 
     if (/^P2P-CI\/1\.0 200 OK/.test(text) || /will be registered when it is back/.test(text)) present = true;
     w.journal.note(`${peer.label} add RFC ${cmd.rfc}: ${text.split('\n')[0]}`);
   }
-  w.expected.set(peer.port, cmd.rfc, present, w.title(cmd.rfc), performance.now() + BOUNDS.settleMs);
+  const more = peer.pending.some((c) => c.rfc === cmd.rfc); // a later command on it is under way
+  w.expected.set(peer.port, cmd.rfc, present, w.title(cmd.rfc), more ? Infinity : performance.now() + BOUNDS.settleMs);
 }

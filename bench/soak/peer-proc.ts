@@ -7,8 +7,6 @@ export interface MenuCommand {
   rfc: number;
   issuedAt: number;
   token?: DownloadToken;
-  /** Whether the index had to show it before. */
-  wasPresent: boolean;
 }
 
 /** Lines a peer prints on its own, between menu answers. */
