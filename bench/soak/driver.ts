@@ -11,7 +11,7 @@ const MAX_ONE_SHOTS = 3;
 type Kind = 'join' | 'leave' | 'kill' | 'freeze' | 'download' | 'add' | 'get' | 'killGet' | 'serverKill' | 'redisRestart' | 'lookup' | 'list';
 
 const WEIGHTS: Record<Kind, number> = {
-  join: 10, leave: 5, kill: 4, freeze: 3, download: 24, add: 5, get: 8, killGet: 2, serverKill: 2, redisRestart: 1, lookup: 2, list: 2,
+  join: 10, leave: 5, kill: 4, freeze: 3, download: 24, add: 5, get: 8, killGet: 2, serverKill: 1, redisRestart: 1, lookup: 2, list: 2,
 };
 
 /**

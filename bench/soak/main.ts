@@ -4,7 +4,7 @@ import { loadPool, makeFolder, soakRoot } from './pool.js';
 import { killAll, killAllNow, reportSpawns } from './proc.js';
 import { IndexServerSlot, RedisProc } from './servers.js';
 import { endStretch, onServerLine, startServer, stretches, watchRedis } from './server-actions.js';
-import { checks, peakRss, runChecker } from './checker.js';
+import { checks, peakRss, runChecker, slowest } from './checker.js';
 import { Driver } from './driver.js';
 import { World } from './world.js';
 
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   const j = world.journal;
   const longest = stretches.reduce((a, s) => (s.seconds > a.seconds ? s : a), { seconds: 0, baseMiB: 0, lastMiB: 0 });
   say(`server RSS peak ${(peakRss / 2 ** 20).toFixed(1)} MiB; longest restart-free stretch ${longest.seconds.toFixed(0)} s (${longest.baseMiB.toFixed(1)} → ${longest.lastMiB.toFixed(1)} MiB)`);
-  say(`${checks.lists} LISTs compared with the live peers' shares (${checks.records} records), ${world.folders.scans} folder scans`);
+  say(`${checks.lists} LISTs compared with the live peers' shares (${checks.records} records), ${world.folders.scans} folder scans; slowest answer ${slowest.toFixed(0)} ms less CPU waits`);
   say(`seed ${options.seed}: ${driver?.decisions ?? 0} decisions, digest ${driver?.decisionDigest ?? '-'}`);
   const seconds = Math.round((performance.now() - started) / 1000);
   say(`${seconds} s, ${j.events} events (${j.kills} kills, ${j.restarts} restarts, ${j.downloads} downloads), violations ${j.violations.length}`);

@@ -37,6 +37,21 @@ export async function startServer(w: World, server: IndexServerSlot): Promise<bo
   return true;
 }
 
+/**
+ * Starts a killed server again once Redis is up. A server can't start without Redis (it
+ * exits 1, as documented), so a Redis restart that overlaps its start makes it try again.
+ */
+async function restartServer(w: World, server: IndexServerSlot): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    while (w.redis?.restarting && !w.stopping) await sleep(50);
+    if (w.stopping) return true;
+    const redisGeneration = w.redis?.generation ?? 0;
+    if (await startServer(w, server)) return true;
+    const lostRedis = /cannot use Redis/.test(server.proc?.stderrLines.join(' ') ?? '') && (w.redis?.restarting || w.redis?.generation !== redisGeneration);
+    if (!lostRedis || attempt >= 3) return false;
+  }
+}
+
 /** SIGKILLs server `i`, waits `downMs`, restarts it on the same port; its peers must come back. */
 export async function killServer(w: World, i: number, downMs: number): Promise<void> {
   const server = w.servers[i]!;
@@ -51,9 +66,8 @@ export async function killServer(w: World, i: number, downMs: number): Promise<v
   for (const p of affected) w.expected.unsettlePeer(p!.port, Infinity);
   await server.kill();
   await sleep(downMs);
-  while (w.redis?.restarting && !w.stopping) await sleep(50);
-  if (w.stopping) return;
-  if (!(await startServer(w, server))) {
+  if (!(await restartServer(w, server))) {
+    if (w.stopping) return;
     w.journal.violate(3, `${server.label} did not restart on its port: ${server.proc?.stderrLines.slice(-2).join(' | ')}`);
     return;
   }
@@ -85,6 +99,7 @@ export function watchRedis(w: World): void {
 export async function restartRedis(w: World, downMs: number): Promise<void> {
   const redis = w.redis!;
   redis.restarting = true;
+  redis.generation++;
   w.expected.storeSettleAt = Infinity;
   w.journal.kills++;
   await redis.kill();

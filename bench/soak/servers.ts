@@ -17,6 +17,8 @@ export class RedisProc {
   proc: Proc | null = null;
   /** Set while it is being restarted. */
   restarting = false;
+  /** Counts restarts, so a server start can tell it overlapped one. */
+  generation = 0;
 
   private constructor(readonly port: number, private readonly dir: string) {}
 
