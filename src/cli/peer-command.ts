@@ -75,11 +75,14 @@ export function registerPeerCommand(program: Command): void {
         opts.server = server;
       }
       if (cmd.getOptionValueSource('dir') === 'default') await createDefaultFolder(opts.dir);
-      const peer = await startOrExit(opts);
-      const actions = new MenuActions(peer);
-      const stop = () => void actions.shutdown().finally(() => process.exit(0));
+      // Handlers go in before anything starts: a SIGTERM that comes while the peer is still
+      // joining, or just after its "sharing" line, must shut it down cleanly (exit 0), not meet
+      // the default action (killed by the signal).
+      let actions: MenuActions | null = null;
+      const stop = () => void (actions?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      actions = new MenuActions(await startOrExit(opts));
       if (process.stdin.isTTY) await runInteractiveMenu(actions);
       else await runLineMenu(actions, process.stdin, process.stdout);
       process.exit(0);

@@ -1,12 +1,10 @@
 import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { GetHeadReader, ProtocolError, encodeGet, resolveBody, surplusReason, type PeerAddress } from '../protocol/index.js';
-import { ShareFolder, rfcFileName } from './share-folder.js';
+import { ShareFolder } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
-import { LocalWriteError, describeFsError, rewriteRange } from './temp-file.js';
+import { LocalWriteError, describeFsError, rewriteRange, tempFilePath } from './temp-file.js';
 import { ChunkWriter } from './chunk-writer.js';
 
 export interface DownloadOptions {
@@ -73,7 +71,7 @@ export async function downloadRfc(rfc: number, peers: readonly PeerAddress[], fo
 }
 
 async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, options: DownloadOptions): Promise<number> {
-  const tempPath = join(folder.dir, `.${rfcFileName(rfc)}.${randomBytes(6).toString('hex')}.part`);
+  const tempPath = tempFilePath(folder.dir, rfc);
   let file: FileHandle;
   try {
     file = await (options.openTempFile ?? ((p) => open(p, 'wx')))(tempPath);

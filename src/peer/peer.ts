@@ -12,6 +12,7 @@ import type { SwarmProgress } from './swarm/swarm-run.js';
 
 /** How `download` fetches: `maxSources` 1 is the 1.0 single-source downloader, more a swarm. */
 export type GetOptions = Omit<DownloadOptions, 'onProgress'> & Omit<SwarmOptions, 'onProgress'> & { progress?(p: SwarmProgress): void };
+import { removeStaleTempFiles } from './temp-file.js';
 
 export interface PeerOptions {
   dir: string;
@@ -96,6 +97,8 @@ export class Peer {
 
   /** LOOKUP, download from the peers that have it (not ourselves), then ADD it. */
   async download(rfc: number, options: GetOptions = {}): Promise<SwarmResult & { added: boolean }> {
+    // A 1.0 download of it killed here earlier left its temporary file: this one cleans it up.
+    await removeStaleTempFiles(this.folder.dir, rfc);
     const found = await this.index.lookup(rfc);
     const peers = found.records
       .filter((r) => !(r.host === this.identity.host && r.port === this.identity.port))
