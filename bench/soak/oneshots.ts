@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { BOUNDS } from './options.js';
 import { TRANSIENT_HOST } from './model.js';
 import { Proc, type ProcExit } from './proc.js';
@@ -28,8 +29,10 @@ export function oneShotGet(w: World, rfc: number, dir: string, server: number): 
     if (exit.code !== 0) return;
     w.journal.downloads++;
     try {
-      const d = JSON.parse(proc.lines[0] ?? '') as { path: string };
-      void w.folders.verify(d.path, rfc, `get of RFC ${rfc}`);
+      // `get --json` is {rfc, bytes, sha256, ms, resumedFrom, sources} (issue 13): the file is rfc<N>.txt in --dir.
+      const d = JSON.parse(proc.lines[0] ?? '') as { rfc?: number };
+      if (d.rfc !== rfc) throw new Error('not the JSON of this get');
+      void w.folders.verify(join(dir, `rfc${rfc}.txt`), rfc, `get of RFC ${rfc}`);
     } catch {
       w.journal.violate(3, `get of RFC ${rfc} exited 0 without its JSON line: ${proc.lines.join(' | ')}`);
     }
