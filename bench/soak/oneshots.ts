@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { BOUNDS } from './options.js';
 import { TRANSIENT_HOST } from './model.js';
 import { Proc, type ProcExit } from './proc.js';
@@ -28,8 +29,9 @@ export function oneShotGet(w: World, rfc: number, dir: string, server: number): 
     if (exit.code !== 0) return;
     w.journal.downloads++;
     try {
-      const d = JSON.parse(proc.lines[0] ?? '') as { path: string };
-      void w.folders.verify(d.path, rfc, `get of RFC ${rfc}`);
+      const d = JSON.parse(proc.lines[0] ?? '') as { sha256?: string };
+      if (d.sha256 !== w.pool.get(rfc)?.sha256) w.journal.violate(2, `get of RFC ${rfc} reported SHA-256 ${d.sha256}, not the source's`);
+      void w.folders.verify(join(dir, `rfc${rfc}.txt`), rfc, `get of RFC ${rfc}`);
     } catch {
       w.journal.violate(3, `get of RFC ${rfc} exited 0 without its JSON line: ${proc.lines.join(' | ')}`);
     }
