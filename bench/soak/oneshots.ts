@@ -29,9 +29,8 @@ export function oneShotGet(w: World, rfc: number, dir: string, server: number): 
     if (exit.code !== 0) return;
     w.journal.downloads++;
     try {
-      // `get --json` is {rfc, bytes, sha256, ms, resumedFrom, sources} (issue 13): the file is rfc<N>.txt in --dir.
-      const d = JSON.parse(proc.lines[0] ?? '') as { rfc?: number };
-      if (d.rfc !== rfc) throw new Error('not the JSON of this get');
+      const d = JSON.parse(proc.lines[0] ?? '') as { sha256?: string };
+      if (d.sha256 !== w.pool.get(rfc)?.sha256) w.journal.violate(2, `get of RFC ${rfc} reported SHA-256 ${d.sha256}, not the source's`);
       void w.folders.verify(join(dir, `rfc${rfc}.txt`), rfc, `get of RFC ${rfc}`);
     } catch {
       w.journal.violate(3, `get of RFC ${rfc} exited 0 without its JSON line: ${proc.lines.join(' | ')}`);
