@@ -4,7 +4,8 @@ import { freePort } from './servers.js';
 import { PeerProc, type MenuCommand } from './peer-proc.js';
 import type { World } from './world.js';
 
-const DOWNLOADED = /^downloaded RFC (\d+) \(\d+ bytes\) from \S+ into (.+) in \d+ ms/;
+/** The menu's answer; several sources are listed with their shares (swarm downloads). */
+const DOWNLOADED = /^downloaded RFC (\d+) \(\d+ bytes\) from .+? into (.+?) in \d+ ms/;
 
 /** Waits until server `i` (and Redis) are up, so a joining peer has something to join. */
 export async function serverReady(w: World, i: number): Promise<void> {
