@@ -4,7 +4,7 @@ import { GetHeadReader, ProtocolError, encodeGet, resolveBody, surplusReason, ty
 import { ShareFolder } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
-import { LocalWriteError, describeFsError, rewriteRange, tempFilePath } from './temp-file.js';
+import { LocalWriteError, describeFsError, prependToFile, tempFilePath } from './temp-file.js';
 import { ChunkWriter } from './chunk-writer.js';
 
 export interface DownloadOptions {
@@ -85,7 +85,7 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
     if (body.prepend.length > 0) {
       // Rare (an uploader that sends no empty line, a file that starts with one): put it back.
       await file.close();
-      await rewriteRange(tempPath, body.prepend, 0, body.contentLength, options.openTempFile);
+      await prependToFile(tempPath, body.prepend, body.contentLength, options.openTempFile);
       file = await open(tempPath, 'r+');
     }
     try {

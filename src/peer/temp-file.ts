@@ -22,10 +22,11 @@ export function describeFsError(err: unknown): string {
 }
 
 /**
- * Replaces `path`'s content with `prepend` followed by its bytes from `from` on, `length`
- * bytes in all — streamed through a small buffer, never the whole file in memory.
+ * Puts `prepend` in front of `path`'s content, `length` bytes in all — streamed through a
+ * small buffer, never the whole file in memory. (The empty line a separator-less uploader's
+ * file begins with, read as the head's end: see resolveBody.)
  */
-export async function rewriteRange(path: string, prepend: Buffer, from: number, length: number, openFile?: (p: string) => Promise<FileHandle>): Promise<void> {
+export async function prependToFile(path: string, prepend: Buffer, length: number, openFile?: (p: string) => Promise<FileHandle>): Promise<void> {
   const src = await open(path, 'r');
   const tmp = `${path}.trim`;
   let dst: FileHandle | null = null;
@@ -33,7 +34,7 @@ export async function rewriteRange(path: string, prepend: Buffer, from: number, 
     dst = await (openFile ?? ((p) => open(p, 'wx')))(tmp);
     await dst.write(prepend);
     const buf = Buffer.alloc(64 * 1024);
-    let pos = from;
+    let pos = 0;
     let left = length - prepend.length;
     while (left > 0) {
       const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, left), pos);
