@@ -1,6 +1,7 @@
 /**
  * `p2pci get` as a swarm through the built CLI: the exact --json output, and a get SIGKILLed
- * mid-way that the next get resumes (issue 13). Peers run with --upload-limit so the transfer
+ * mid-way that the next get resumes (issue 13), and a second get of the same RFC into the same
+ * folder refused while the first runs. Peers run with --upload-limit so the transfer
  * is slow enough to be killed in the middle; the kill waits for the state file, not a timer.
  */
 import { test, after } from 'node:test';
@@ -66,10 +67,16 @@ test('get --json from three peers: exactly {rfc, bytes, sha256, ms, resumedFrom,
   const into = await tempDir();
   const first = startCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1', '--json']);
   await appears(into, '.rfc7.txt.swarm.json', 30_000);
+  // A second get of the same RFC into the same folder while the first runs: refused, the first's files untouched.
+  const second = await runCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1'], 30_000);
+  assert.equal(second.code, 1, second.stderr);
+  assert.match(second.stderr, new RegExp(`another download of this RFC into this folder is running \\(process ${first.child.pid}\\)`));
+  assert.equal(first.child.exitCode, null, 'the first get still runs');
   first.child.kill('SIGKILL');
   assert.equal((await first.exited).signal, 'SIGKILL');
   const left = (await readdir(into)).sort();
-  assert.deepEqual(left, ['.rfc7.txt.swarm', '.rfc7.txt.swarm.json']);
+  // The killed get's lock stays behind; its process is gone, so the next get takes it over.
+  assert.deepEqual(left, ['.rfc7.txt.swarm', '.rfc7.txt.swarm.json', '.rfc7.txt.swarm.lock']);
 
   // 2. The next get continues from what the state lists; the result is exact and the JSON exactly the issue's shape.
   const got = await runCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1', '--json'], 60_000);

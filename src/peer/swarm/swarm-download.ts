@@ -4,7 +4,8 @@ import type { ShareFolder } from '../share-folder.js';
 import { DownloadError, type DownloadResult, type PeerFailure } from '../downloader.js';
 import { LocalWriteError, describeFsError } from '../temp-file.js';
 import { osDescription } from '../os-info.js';
-import { loadResumeState, partialPaths, removePartial } from './resume-state.js';
+import { loadResumeState, partialPaths, removePartial, type PartialPaths } from './resume-state.js';
+import { DownloadInProgress, lockPartial } from './partial-lock.js';
 import { RunFailed, SwarmRun, type SwarmProgress } from './swarm-run.js';
 import { reportOf, type SourceReport, type SwarmSource } from './swarm-source.js';
 
@@ -57,6 +58,21 @@ export async function swarmDownload(rfc: number, peers: readonly PeerAddress[], 
   const started = performance.now();
   if (peers.length === 0) throw new SwarmDownloadError(`no peer has RFC ${rfc}`, [], [], false);
   const paths = partialPaths(folder.dir, rfc);
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lockPartial(paths);
+  } catch (err) {
+    const why = err instanceof DownloadInProgress ? err.message : `cannot write into ${folder.dir}: ${describeFsError(err)}`;
+    throw new SwarmDownloadError(`cannot save RFC ${rfc}: ${why}`, [], [], false, true);
+  }
+  try {
+    return await downloadLocked(rfc, peers, folder, options, paths, started);
+  } finally {
+    await unlock();
+  }
+}
+
+async function downloadLocked(rfc: number, peers: readonly PeerAddress[], folder: ShareFolder, options: SwarmOptions, paths: PartialPaths, started: number): Promise<SwarmResult> {
   const saved = await loadResumeState(paths, rfc);
   let file: FileHandle;
   try {
