@@ -48,8 +48,9 @@ export async function auditPieces(ctx: AuditContext): Promise<void> {
       try {
         await checkPiece(ctx, checker, i);
       } catch (err) {
-        if (!(err instanceof SourceFailed)) throw err;
-        ctx.drop(checker, err.message);
+        // Dropped meanwhile by another checker's verdict: its fetch died with its socket, whatever the error says.
+        if (!(err instanceof SourceFailed) && !checker.dropped) throw err;
+        if (err instanceof SourceFailed) ctx.drop(checker, err.message);
         byGiver.get(ctx.pieces.contributor[i]!)!.push(i); // someone else checks it
       }
     }

@@ -1,5 +1,5 @@
 import type { PieceScheduler, Claim } from './piece-scheduler.js';
-import { requestRange, type RangeRequestOptions, type SourceAnswer } from './range-request.js';
+import { asSourceFailure, requestRange, type RangeRequestOptions, type SourceAnswer } from './range-request.js';
 import { SourceFailed } from './socket-bytes.js';
 import type { SwarmSource } from './swarm-source.js';
 
@@ -102,6 +102,8 @@ export async function fetchPiece(ctx: FetchContext, pieces: PieceScheduler, src:
     const buf = Buffer.allocUnsafe(len);
     await answer.body.readInto(buf, 0, len);
     return buf;
+  } catch (err) {
+    throw asSourceFailure(err); // a reset or a socket destroyed under the read is the source's failure
   } finally {
     answer.socket.destroy();
     src.socket = null;
