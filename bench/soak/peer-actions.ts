@@ -29,7 +29,11 @@ export async function joinPeer(w: World, slot: number, server: number, shares: r
     const up = await peer.proc.waitForLine(/^peer \S+ sharing \d+ RFCs/, BOUNDS.startMs);
     const now = performance.now();
     const failed = new Set(peer.proc.lines.map((l) => /^warning: RFC (\d+) not registered/.exec(l)?.[1]).filter((x) => x !== undefined).map(Number));
-    for (const rfc of shares) w.expected.set(port, rfc, up !== null && !failed.has(rfc), w.title(rfc), now + BOUNDS.settleMs);
+    // A refused ADD is tried again by the peer: unknown until it says it registered it.
+    for (const rfc of shares) w.expected.set(port, rfc, up !== null && !failed.has(rfc), w.title(rfc), failed.has(rfc) ? Infinity : now + BOUNDS.settleMs);
+    peer.onLateRegistered = (rfcs) => {
+      for (const rfc of rfcs) w.expected.set(port, rfc, true, w.title(rfc), performance.now() + BOUNDS.settleMs);
+    };
     if (up !== null) {
       peer.sharing = true;
       void peer.proc.exited.then((exit) => onPeerExit(w, peer, exit));
@@ -120,5 +124,7 @@ function onAnswer(w: World, peer: PeerProc, cmd: MenuCommand, lines: string[]): 
     w.journal.note(`${peer.label} add RFC ${cmd.rfc}: ${text.split('\n')[0]}`);
   }
   const more = peer.pending.some((c) => c.rfc === cmd.rfc); // a later command on it is under way
-  w.expected.set(peer.port, cmd.rfc, present, w.title(cmd.rfc), more ? Infinity : performance.now() + BOUNDS.settleMs);
+  // An ADD answered 400 (Redis down) is tried again by the peer: unknown until it says so (onLateRegistered).
+  const refused = (cmd.kind === 'add' && /400 Bad Request/.test(text)) || /not registered with the index server yet/.test(text);
+  w.expected.set(peer.port, cmd.rfc, present, w.title(cmd.rfc), more || refused ? Infinity : performance.now() + BOUNDS.settleMs);
 }

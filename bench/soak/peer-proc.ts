@@ -10,7 +10,8 @@ export interface MenuCommand {
 }
 
 /** Lines a peer prints on its own, between menu answers. */
-const ASYNC_LINE = /^(index server \S+ lost \(|reconnected to \S+; registered|warning: RFC \d+ not registered)/;
+const ASYNC_LINE = /^(index server \S+ lost \(|reconnected to \S+; registered|warning: RFC \d+ not registered|registered RFC [\d, ]+ with \S+ \(refused earlier\))/;
+const LATE = /^registered RFC ([\d, ]+) with \S+ \(refused earlier\)$/;
 
 /**
  * A running `p2pci peer` driven through its piped menu. Answers come in order; each is the
@@ -24,6 +25,8 @@ export class PeerProc {
   frozen = false;
   sharing = false;
   lastReconnectAt = -Infinity;
+  /** ADDs the index refused at first (Redis down) and the peer registered on a later try. */
+  onLateRegistered: (rfcs: number[]) => void = () => {};
   private answer: string[] | null = null;
 
   constructor(
@@ -54,6 +57,8 @@ export class PeerProc {
 
   private onLine(line: string): void {
     if (/^reconnected to /.test(line)) this.lastReconnectAt = performance.now();
+    const late = LATE.exec(line);
+    if (late !== null) this.onLateRegistered(late[1]!.split(', ').map(Number));
     if (ASYNC_LINE.test(line) || this.proc.exit !== null) return;
     if (line === 'RFC number:') {
       this.answer = [];

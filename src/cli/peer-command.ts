@@ -123,7 +123,10 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   index.on('reregistered', ({ count, failed }) => console.log(`reconnected to ${index.serverLabel}; registered ${count} RFCs again${failed ? `, ${failed} failed` : ''}`));
   const reg = await peer.registerFolder();
   console.log(`peer ${peer.identity.host}:${peer.identity.port} sharing ${reg.added.length} RFCs from ${opts.dir} with index server ${index.serverLabel}`);
-  for (const f of reg.failed) console.log(`warning: RFC ${f.rfc} not registered: ${f.reason}`);
+  index.on('retriedAdds', ({ registered }) => {
+    if (registered.length > 0) console.log(`registered RFC ${registered.join(', ')} with ${index.serverLabel} (refused earlier)`);
+  });
+  for (const f of reg.failed) console.log(`warning: RFC ${f.rfc} not registered: ${f.reason}${f.reason.startsWith('400 ') ? '; trying again in the background' : ''}`);
   return peer;
 }
 
