@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './table.js';
@@ -9,6 +8,7 @@ import { connectTo, closeAll } from './lib/clients.js';
 import { IndexClient } from './lib/index-client.js';
 import { lookupLoad, percentile, type LookupLoadResult } from './lib/lookup-load.js';
 import { addRequests, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER } from './lib/workload.js';
+import { cpuSeconds, machineLoad, startCliServer } from './lib/cli-server.js';
 import { dashboardShare } from './dashboard-cpu-profile.js';
 import { measureUnitCosts } from './dashboard-unit-costs.js';
 
@@ -21,43 +21,6 @@ import { measureUnitCosts } from './dashboard-unit-costs.js';
  *
  *   npm run build && node dist/bench/dashboard-overhead.js [--quick]
  */
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const BENCH_FLAGS = ['--quiet', '--status-interval', '0', '--max-requests-per-second', '0', '--max-connections', '0', '--max-connections-per-address', '0'];
-
-interface ServerChild {
-  child: ChildProcess;
-  port: number;
-  dashboard: string | null;
-  stop(): Promise<void>;
-}
-
-async function startServer(withHttp: boolean, nodeArgs: string[] = []): Promise<ServerChild> {
-  const args = [...nodeArgs, CLI, 'server', '--port', '0', '--host', '127.0.0.1', ...BENCH_FLAGS, ...(withHttp ? ['--http', '0'] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise<ServerChild>((resolve, reject) => {
-    let text = '';
-    let port = 0;
-    const onExit = () => reject(new Error(`p2pci server exited before it was ready: ${text.slice(-400)}`));
-    child.once('exit', onExit);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      port ||= Number(/listening on [^ ]+:(\d+)/.exec(text)?.[1] ?? 0);
-      const dashboard = /dashboard on (\S+)/.exec(text)?.[1] ?? null;
-      if (port !== 0 && (!withHttp || dashboard !== null)) {
-        child.off('exit', onExit);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        resolve({ child, port, dashboard, stop });
-      }
-    });
-  });
-}
-
 /** What an open dashboard page plus a Prometheus scraper do: one /stats.json and one /metrics per second. */
 function watch(url: string): () => Promise<void> {
   let busy: Promise<unknown> = Promise.resolve();
@@ -73,25 +36,6 @@ function watch(url: string): () => Promise<void> {
   };
 }
 
-/** The 1-minute load average and the core count, so a reader can judge how crowded the run was. */
-function machineLoad(): string {
-  return `${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
-}
-
-/** CPU seconds (user + system) the process has used, from /proc; null where there is no /proc. */
-async function cpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-/** USER_HZ: 100 on every Linux that Node 20 runs on. */
-const CLOCK_TICKS = 100;
-
 interface Measured {
   load: LookupLoadResult;
   /** Server CPU time per answered LOOKUP, in microseconds (null without /proc). */
@@ -100,7 +44,7 @@ interface Measured {
 
 async function measure(withHttp: boolean, watched: boolean, clients: number, warmupMs: number, durationMs: number, nodeArgs: string[] = []): Promise<Measured> {
   const probes = probeRfcs();
-  const server = await startServer(withHttp, nodeArgs);
+  const server = await startCliServer(['--quiet', ...(withHttp ? ['--http', '0'] : [])], nodeArgs);
   const control = await connectTo(server.port);
   try {
     const added = await new IndexClient(control).send('ADD', addRequests(probes, PROBE_PEER), probes.length);

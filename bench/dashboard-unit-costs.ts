@@ -64,8 +64,11 @@ export async function measureUnitCosts(quick: boolean): Promise<BenchRow[]> {
     const metricsMs = await time(() => registry.metrics());
     return [
       {
-        figure: 'counting cost per request event (in-process)', value: counted - bare, unit: 'ns',
+        // A difference of two best-of timings: when the collector costs less than the noise, the raw
+        // difference can come out below zero. The cost is then reported as 0, the raw figure in the note.
+        figure: 'counting cost per request event (in-process)', value: Math.max(0, counted - bare), unit: 'ns',
         reference: bare, referenceLabel: 'emit without the collector', target: '<= 500 ns', pass: quick ? undefined : counted - bare <= 500,
+        ...(counted < bare ? { note: `measured ${(counted - bare).toFixed(1)} ns: below the timing noise` } : {}),
       },
       { figure: 'one /stats.json built (1k records, in-process)', value: statsMs, unit: 'ms' },
       { figure: 'one /metrics built (in-process)', value: metricsMs, unit: 'ms' },

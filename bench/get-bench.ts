@@ -35,7 +35,7 @@ async function batch(root: string, concurrency: number, run: (dir: string) => Pr
  * Flushes the page cache's dirty pages before a timed batch, so a batch doesn't pay for the
  * writeback of the one before it (both sides fsync; the disk is the shared bottleneck here).
  */
-function settleDisk(): void {
+export function settleDisk(): void {
   try {
     execFileSync('sync', { stdio: 'ignore' });
   } catch {

@@ -10,6 +10,7 @@ import { connectTo, closeAll } from './lib/clients.js';
 import { IndexClient } from './lib/index-client.js';
 import { lookupLoad, percentile, type LookupLoadResult } from './lib/lookup-load.js';
 import { addRequests, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER } from './lib/workload.js';
+import { measureStaleness } from './redis-staleness.js';
 
 /**
  * Issue 8: what sharing the index through Redis costs, and what a second server buys.
@@ -68,15 +69,16 @@ async function startRedis(dir: string): Promise<Child & { url: string }> {
   return { ...redis, url: `redis://127.0.0.1:${port}` };
 }
 
-async function startServer(store: string, prefix: string): Promise<Child & { port: number }> {
-  const args = [CLI, 'server', '--port', '0', '--host', '127.0.0.1', ...BENCH_FLAGS, '--store', store, '--redis-prefix', prefix];
+async function startServer(store: string, prefix: string, extra: string[] = []): Promise<Child & { port: number }> {
+  const args = [CLI, 'server', '--port', '0', '--host', '127.0.0.1', ...BENCH_FLAGS, '--store', store, '--redis-prefix', prefix, ...extra];
   const s = await startChild(process.execPath, args, /listening on [^ ]+:(\d+)/, 'p2pci server');
   return { ...s, port: Number(s.match[1]) };
 }
 
-type Setup = 'memory' | 'redis1' | 'redis2';
+type Setup = 'memory' | 'redis1' | 'redis2' | 'nocache';
 const LABEL: Record<Setup, string> = {
   memory: 'memory store, 1 server',
+  nocache: 'Redis store without the LOOKUP cache, 1 server',
   redis1: 'Redis store, 1 server',
   redis2: 'Redis store, 2 servers',
 };
@@ -119,7 +121,7 @@ interface Measured extends LookupLoadResult {
 async function measure(setup: Setup, redisUrl: string, clients: number, warmupMs: number, durationMs: number): Promise<Measured> {
   const prefix = `bench${++runs}:`;
   const store = setup === 'memory' ? 'memory' : redisUrl;
-  const servers = [await startServer(store, prefix)];
+  const servers = [await startServer(store, prefix, setup === 'nocache' ? ['--redis-cache-entries', '0'] : [])];
   if (setup === 'redis2') servers.push(await startServer(store, prefix));
   const probes = probeRfcs();
   const control = await connectTo(servers[0]!.port);
@@ -169,27 +171,42 @@ export async function run(opts: { quick: boolean } = { quick: false }): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'p2pci-bench-redis-'));
   const redis = await startRedis(dir);
   const best: Partial<Record<Setup, Measured>> = {};
+  let stale: Float64Array = new Float64Array(0);
   try {
-    const setups: Setup[] = ['memory', 'redis1', 'redis2'];
+    // --quick (part of npm test) leaves out the no-cache reference: one server start less.
+    const setups: Setup[] = opts.quick ? ['memory', 'redis1', 'redis2'] : ['memory', 'redis1', 'redis2', 'nocache'];
     for (let r = 0; r < rounds; r++) {
       // Rotate which goes first, so drift on a shared machine hits every setup alike.
-      for (const setup of [...setups.slice(r % 3), ...setups.slice(0, r % 3)]) {
+      for (const setup of [...setups.slice(r % setups.length), ...setups.slice(0, r % setups.length)]) {
         process.stderr.write(`bench: LOOKUP, ${clients} clients, ${LABEL[setup]} (round ${r + 1}/${rounds})\n`);
         const res = await measure(setup, redis.url, clients, warmupMs, durationMs);
         if (best[setup] === undefined || res.rate > best[setup]!.rate) best[setup] = res;
       }
     }
+    process.stderr.write('bench: staleness of the LOOKUP cache across instances\n');
+    stale = await measureStaleness(redis.url, opts.quick ? 20 : 500);
   } finally {
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  const [memory, redis1, redis2] = [best.memory!, best.redis1!, best.redis2!];
+  const [memory, redis1, redis2, nocache] = [best.memory!, best.redis1!, best.redis2!, best.nocache];
   const note = `best of ${rounds}; ${clients} closed-loop clients, exact answers checked`;
+  const staleMax = stale[stale.length - 1]!;
   return [
     { figure: `LOOKUP rate, ${LABEL.memory}`, value: memory.rate, unit: 'req/s', note },
     {
       figure: `LOOKUP rate, ${LABEL.redis1}`, value: redis1.rate, unit: 'req/s',
       reference: memory.rate, referenceLabel: LABEL.memory, ratio: redis1.rate / memory.rate, note,
+      target: '>= 0.80 x memory store', ...(opts.quick ? {} : { pass: redis1.rate / memory.rate >= 0.8 }),
+    },
+    ...(nocache === undefined ? [] : [{
+      figure: `LOOKUP rate, ${LABEL.nocache}`, value: nocache.rate, unit: 'req/s',
+      reference: memory.rate, referenceLabel: LABEL.memory, ratio: nocache.rate / memory.rate, note: `${note}; --redis-cache-entries 0`,
+    }]),
+    {
+      figure: 'LOOKUP cache staleness across instances, max', value: staleMax, unit: 'ms',
+      target: '<= 10 ms', ...(opts.quick ? {} : { pass: staleMax <= 10 }),
+      note: `ADD acknowledged on one instance -> the other's cached LOOKUP has it; ${stale.length} samples, p50 ${percentile(stale, 50).toFixed(2)} ms, p99 ${percentile(stale, 99).toFixed(2)} ms`,
     },
     {
       figure: `LOOKUP rate, ${LABEL.redis2}`, value: redis2.rate, unit: 'req/s',

@@ -10,15 +10,23 @@ import { runIndexBench } from './index-bench.js';
 import { runIdleBench } from './idle-bench.js';
 import { runGetBench } from './get-bench.js';
 import { runMemoryBench } from './memory-bench.js';
+import { runConsoleBench } from './console-log-bench.js';
+import { run as runAttack } from './hardening/attack.js';
+import { runSwarmBench } from './swarm-bench.js';
+
+/** The live attack (bench/hardening/attack.ts), pinned. Not in --quick: over a minute even when short. */
+async function runAttackBench(cfg: BenchConfig): Promise<BenchRow[]> {
+  return cfg.quick ? [] : runAttack({});
+}
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,redis,dashboard] [-- --profile DIR]`:
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,swarm,redis,dashboard,console,attack] [-- --profile DIR]`:
  * runs every load tool and prints one table (progress goes to stderr); --profile makes every
  * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
  * once under bash with the open-file limit raised to the hard limit, for the idle-peer figure.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,redis,dashboard] [--profile DIR]';
-const SUITES = ['index', 'memory', 'idle', 'get', 'redis', 'dashboard'] as const;
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,swarm,redis,dashboard,console,attack] [--profile DIR]';
+const SUITES = ['index', 'memory', 'idle', 'get', 'swarm', 'redis', 'dashboard', 'console', 'attack'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Args {
@@ -68,8 +76,11 @@ async function main(): Promise<number> {
     ['memory', () => runMemoryBench(cfg, log)],
     ['idle', () => runIdleBench(cfg, nofile, log)],
     ['get', () => runGetBench(cfg, log)],
+    ['swarm', () => runSwarmBench(cfg, log)],
     ['redis', () => runOptional('./redis.js', cfg.quick)],
     ['dashboard', () => runOptional('./dashboard-overhead.js', cfg.quick)],
+    ['console', () => runConsoleBench(cfg, log)],
+    ['attack', () => runAttackBench(cfg)],
   ];
   const started = new Date();
   for (const [name, run] of suites) {

@@ -53,8 +53,9 @@ export class ChildHandle {
     return ChildHandle.start('p2pci index server', './server-child.js', [JSON.stringify(limits)]);
   }
 
-  static uploader(folder: string): Promise<ChildHandle> {
-    return ChildHandle.start('p2pci upload server', './upload-child.js', [folder]);
+  /** `uploadLimit`: the peer's --upload-limit, bytes per second. */
+  static uploader(folder: string, uploadLimit?: number): Promise<ChildHandle> {
+    return ChildHandle.start('p2pci upload server', './upload-child.js', uploadLimit === undefined ? [folder] : [folder, String(uploadLimit)]);
   }
 
   static bare(mode: 'reqresp' | 'idle' | 'blast' | 'file', arg = ''): Promise<ChildHandle> {

@@ -17,6 +17,14 @@ export interface BenchConfig {
   idlePeers: number;
   getSizes: number[];
   getConcurrency: number[];
+  /** Swarm (issue 13): the file 4 rate-limited peers share, and their --upload-limit. */
+  swarmLimitedBytes: number;
+  swarmUploadLimit: number;
+  /** The file 4 unlimited local peers share. */
+  swarmBigBytes: number;
+  /** The lying-source runs: how many, and the file's size. */
+  liarRuns: number;
+  liarBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -37,6 +45,11 @@ export const FULL: BenchConfig = {
   idlePeers: 10_000,
   getSizes: [1 * MiB, 100 * MiB, 1024 * MiB],
   getConcurrency: [1, 8],
+  swarmLimitedBytes: 200 * MiB,
+  swarmUploadLimit: 20 * MiB,
+  swarmBigBytes: 1024 * MiB,
+  liarRuns: 20,
+  liarBytes: 16 * MiB,
 };
 
 export const QUICK: BenchConfig = {
@@ -55,6 +68,11 @@ export const QUICK: BenchConfig = {
   idlePeers: 200,
   getSizes: [1 * MiB],
   getConcurrency: [1, 2],
+  swarmLimitedBytes: 2 * MiB,
+  swarmUploadLimit: 4 * MiB,
+  swarmBigBytes: 4 * MiB,
+  liarRuns: 1,
+  liarBytes: 2 * MiB,
 };
 
 /** Server limits raised for the bench: all load comes from one address, at full speed. */

@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, formatRecordLine, type IndexResponse } from '../protocol/index.js';
-import type { DownloadResult, PeerFailure } from '../peer/downloader.js';
+import type { PeerFailure } from '../peer/downloader.js';
+import type { SwarmResult } from '../peer/swarm/swarm-download.js';
 
 /**
  * The server's answer in the protocol's own format (status line, empty line, record lines),
@@ -23,11 +24,17 @@ export function formatFailures(failures: readonly PeerFailure[]): string {
   return failures.map((f) => `${peerLabel(f.peer)} ${f.reason}`).join('; ');
 }
 
-export function formatDownload(d: DownloadResult): string {
-  const tried = d.failures.length === 0 ? '' : ` (after ${formatFailures(d.failures)})`;
-  return `downloaded RFC ${d.rfc} (${d.bytes} bytes) from ${peerLabel(d.from)} into ${d.path} in ${d.ms.toFixed(0)} ms${tried}`;
+/** One line: who gave bytes (with their share when several did), then who was dropped and why. */
+export function formatDownload(d: SwarmResult): string {
+  const givers = d.sources.filter((s) => s.bytes > 0);
+  const from = givers.length === 1 ? peerLabel(givers[0]!) : givers.map((s) => `${peerLabel(s)} (${s.bytes} bytes)`).join(', ');
+  const dropped = d.sources.filter((s) => s.dropped === true).map((s) => ({ peer: s, reason: s.reason ?? 'dropped' }));
+  const resumed = d.resumedFrom > 0 ? `, resumed from ${d.resumedFrom} bytes` : '';
+  const tried = dropped.length === 0 ? '' : ` (after ${formatFailures(dropped)})`;
+  return `downloaded RFC ${d.rfc} (${d.bytes} bytes) from ${from || 'an earlier run'} into ${d.path} in ${d.ms.toFixed(0)} ms${resumed}${tried}`;
 }
 
-export function downloadJson(d: DownloadResult): object {
-  return { rfc: d.rfc, path: d.path, bytes: d.bytes, from: d.from, ms: Math.round(d.ms), failures: d.failures, dialect: d.dialect };
+/** `p2pci get --json` (issue 13): exactly these keys. */
+export function downloadJson(d: SwarmResult): object {
+  return { rfc: d.rfc, bytes: d.bytes, sha256: d.sha256, ms: Math.round(d.ms), resumedFrom: d.resumedFrom, sources: d.sources };
 }

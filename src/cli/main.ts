@@ -5,6 +5,7 @@ import { registerPeerCommand } from './peer-command.js';
 import { registerOneShotCommands } from './oneshot-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { packageVersion } from './package-info.js';
+import { registerCheckCommand } from './check-command.js';
 
 /**
  * `p2pci`: one binary for the index server and the peer. Each command lives in its own file
@@ -27,6 +28,7 @@ registerServerCommand(program);
 registerPeerCommand(program);
 registerOneShotCommands(program);
 registerDemoCommand(program);
+registerCheckCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`p2pci: ${err instanceof Error ? err.message : String(err)}\n`);

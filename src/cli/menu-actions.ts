@@ -1,6 +1,6 @@
 import { parseRfcNumber } from '../protocol/index.js';
 import type { Peer } from '../peer/peer.js';
-import type { DownloadOptions } from '../peer/downloader.js';
+import type { GetOptions } from '../peer/peer.js';
 import { formatDownload, formatIndexResponse } from './format.js';
 
 /**
@@ -57,7 +57,7 @@ export class MenuActions {
     }
   }
 
-  async download(rfc: number, options: DownloadOptions = {}): Promise<string> {
+  async download(rfc: number, options: GetOptions = {}): Promise<string> {
     try {
       if (await this.peer.folder.has(rfc)) return `RFC ${rfc} is already in ${this.peer.folder.dir}`;
       const d = await this.peer.download(rfc, options);

@@ -1,5 +1,5 @@
 import { input, select } from '@inquirer/prompts';
-import { SingleBar, Presets } from 'cli-progress';
+import { downloadBar } from './progress-bar.js';
 import { MENU_ITEMS, MenuActions, parseMenuRfc, type MenuKey } from './menu-actions.js';
 
 /** The menu on a terminal: arrow keys or digits (inquirer), a progress bar for downloads. */
@@ -30,19 +30,10 @@ export async function runInteractiveMenu(actions: MenuActions): Promise<void> {
 }
 
 async function downloadWithBar(actions: MenuActions, rfc: number): Promise<string> {
-  const bar = new SingleBar({ format: `RFC ${rfc} [{bar}] {percentage}% {value}/{total} bytes`, stream: process.stdout, hideCursor: true }, Presets.shades_classic);
-  let started = false;
+  const bar = downloadBar(rfc, process.stdout);
   try {
-    return await actions.download(rfc, {
-      onProgress: (received, total) => {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(received);
-      },
-    });
+    return await actions.download(rfc, { progress: (p) => bar.progress(p) });
   } finally {
-    if (started) bar.stop();
+    bar.stop();
   }
 }

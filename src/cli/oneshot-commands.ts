@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { DownloadError } from '../peer/downloader.js';
+import { SwarmDownloadError } from '../peer/swarm/swarm-download.js';
 import { rfcNumber } from './parse.js';
-import { serverOption, startError, strictOption, uploadHostOption } from './peer-command.js';
+import { maxSourcesOption, serverOption, startError, strictOption, uploadHostOption } from './peer-command.js';
 import { envOption } from './env-option.js';
 import { IndexClient } from '../peer/index-client.js';
+import { downloadBar } from './progress-bar.js';
 import { downloadJson, formatDownload, formatIndexResponse, indexResponseJson } from './format.js';
 import type { IndexResponse, PeerAddress } from '../protocol/index.js';
 
@@ -13,7 +15,7 @@ import type { IndexResponse, PeerAddress } from '../protocol/index.js';
  * upload server (its ADD announces one); lookup and list share nothing and start none.
  * Exit codes say what happened, so scripts can branch on them.
  */
-export const EXIT = { OK: 0, ERROR: 1, NOT_FOUND: 2, ALL_PEERS_FAILED: 3 } as const;
+export const EXIT = { OK: 0, ERROR: 1, NOT_FOUND: 2, ALL_PEERS_FAILED: 3, INTERRUPTED: 130 } as const;
 
 interface OneShotOptions {
   server: PeerAddress;
@@ -22,6 +24,7 @@ interface OneShotOptions {
   advertiseHost?: string;
   uploadHost?: string;
   strict: boolean;
+  maxSources?: number;
 }
 
 export function registerOneShotCommands(program: Command): void {
@@ -36,13 +39,37 @@ export function registerOneShotCommands(program: Command): void {
   common(program.command('get').argument('<rfc>', 'RFC number', rfcNumber).description(`download an RFC into a folder (exit ${EXIT.NOT_FOUND}: no peer has it, ${EXIT.ALL_PEERS_FAILED}: every peer failed)`))
     .addOption(envOption('-d, --dir <folder>', 'folder to save rfc<N>.txt into').makeOptionMandatory())
     .addOption(uploadHostOption())
-    .action((rfc: number, opts: OneShotOptions) =>
-      run(opts, opts.dir!, async (peer) => {
-        const d = await peer.download(rfc);
-        console.log(opts.json ? JSON.stringify(downloadJson(d)) : formatDownload(d));
-        return EXIT.OK;
-      }),
-    );
+    .addOption(maxSourcesOption())
+    .action((rfc: number, opts: OneShotOptions) => run(opts, opts.dir!, (peer) => get(peer, rfc, opts)));
+}
+
+/**
+ * `get`: Ctrl-C (or SIGTERM) stops the download and keeps what arrived for the next `get`
+ * (exit 130). With --json a failure also prints the sources and why each was dropped.
+ */
+async function get(peer: Peer, rfc: number, opts: OneShotOptions): Promise<number> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const bar = downloadBar(rfc, process.stderr);
+  try {
+    const d = await peer.download(rfc, { maxSources: opts.maxSources, signal: abort.signal, progress: (p) => bar.progress(p) });
+    bar.stop();
+    console.log(opts.json ? JSON.stringify(downloadJson(d)) : formatDownload(d));
+    return EXIT.OK;
+  } catch (err) {
+    bar.stop();
+    if (opts.json && err instanceof SwarmDownloadError) console.log(JSON.stringify({ rfc, error: err.message, sources: err.sources }));
+    if (err instanceof SwarmDownloadError && err.interrupted) {
+      process.stderr.write(`p2pci: ${err.message}\n`);
+      return EXIT.INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 /**

@@ -28,3 +28,14 @@ export function hostPort(defaultPort: number) {
     }
   };
 }
+
+const RATE = /^(\d+(?:\.\d+)?)([kmg])?$/i;
+const RATE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Bytes per second: `500000`, `512K`, `20M`, `1.5G` (powers of 1024, like aria2's limits). */
+export function byteRate(value: string): number {
+  const m = RATE.exec(value.trim());
+  const n = m === null ? NaN : Math.floor(Number(m[1]) * RATE_UNITS[(m[2] ?? '').toLowerCase()]!);
+  if (!(n >= 1) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected bytes per second like 500K, 20M or 1G, got "${value}"`);
+  return n;
+}

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { Peer } from '../peer/peer.js';
 import { mkdir } from 'node:fs/promises';
-import { hostPort, integer, portNumber } from './parse.js';
+import { byteRate, hostPort, integer, portNumber } from './parse.js';
 import { envOption } from './env-option.js';
+import { DEFAULT_MAX_SOURCES } from '../peer/swarm/swarm-download.js';
 import {
   DEFAULT_HEAD_PAUSE_MS, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, DEFAULT_UPLOAD_TOTAL_TIMEOUT_MS, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS_PER_ADDRESS, DEFAULT_UPLOAD_LIMITS,
 } from '../peer/upload-server.js';
@@ -29,6 +30,13 @@ export interface PeerCommandOptions {
   uploadMaxRequestBytes: number;
   uploadHeadPauseMs: number;
   strict: boolean;
+  uploadLimit?: number;
+  maxSources: number;
+}
+
+/** `--max-sources K`, shared by `peer` (menu item 4) and `get`. */
+export function maxSourcesOption(): Option {
+  return envOption('--max-sources <k>', 'sources a download fetches from at once (1: one peer at a time, no extensions)').argParser(integer(1, 64)).default(DEFAULT_MAX_SOURCES);
 }
 
 /** `--server host:port`, shared by `peer` and the one-shot commands. */
@@ -68,17 +76,22 @@ export function registerPeerCommand(program: Command): void {
     .addOption(envOption('--upload-max-request-bytes <n>', 'largest GET request, in bytes').argParser(integer(64)).default(DEFAULT_UPLOAD_LIMITS.maxRequestBytes))
     .addOption(envOption('--upload-head-pause-ms <n>', 'for a GET not in the spec\'s bytes: pause between the head and the body (recv-based downloaders)').argParser(integer(0)).default(DEFAULT_HEAD_PAUSE_MS))
     .addOption(strictOption())
+    .addOption(envOption('--upload-limit <rate>', 'total upload rate across all transfers, bytes/s (K, M, G: powers of 1024)').argParser(byteRate))
+    .addOption(maxSourcesOption())
     .action(async (server: PeerAddress | undefined, opts: PeerCommandOptions, cmd: Command) => {
       if (server !== undefined) {
         if (cmd.getOptionValueSource('server') === 'cli') cmd.error('error: give the index server once: as the argument or with --server, not both');
         opts.server = server;
       }
       if (cmd.getOptionValueSource('dir') === 'default') await createDefaultFolder(opts.dir);
-      const peer = await startOrExit(opts);
-      const actions = new MenuActions(peer);
-      const stop = () => void actions.shutdown().finally(() => process.exit(0));
+      // Handlers go in before anything starts: a SIGTERM that comes while the peer is still
+      // joining, or just after its "sharing" line, must shut it down cleanly (exit 0), not meet
+      // the default action (killed by the signal).
+      let actions: MenuActions | null = null;
+      const stop = () => void (actions?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      actions = new MenuActions(await startOrExit(opts));
       if (process.stdin.isTTY) await runInteractiveMenu(actions);
       else await runLineMenu(actions, process.stdin, process.stdout);
       process.exit(0);
@@ -107,7 +120,9 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
         maxConnections: opts.maxUploads,
         maxConnectionsPerAddress: opts.maxUploadsPerAddress,
         limits: { maxLineBytes: opts.uploadMaxLineBytes, maxHeaders: opts.uploadMaxHeaders, maxRequestBytes: opts.uploadMaxRequestBytes },
+        uploadLimit: opts.uploadLimit,
       },
+      download: { maxSources: opts.maxSources },
     });
   } catch (err) {
     process.stderr.write(`p2pci peer: ${startError(err, opts)}\n`);
@@ -118,7 +133,10 @@ async function startOrExit(opts: PeerCommandOptions): Promise<Peer> {
   index.on('reregistered', ({ count, failed }) => console.log(`reconnected to ${index.serverLabel}; registered ${count} RFCs again${failed ? `, ${failed} failed` : ''}`));
   const reg = await peer.registerFolder();
   console.log(`peer ${peer.identity.host}:${peer.identity.port} sharing ${reg.added.length} RFCs from ${opts.dir} with index server ${index.serverLabel}`);
-  for (const f of reg.failed) console.log(`warning: RFC ${f.rfc} not registered: ${f.reason}`);
+  index.on('retriedAdds', ({ registered }) => {
+    if (registered.length > 0) console.log(`registered RFC ${registered.join(', ')} with ${index.serverLabel} (refused earlier)`);
+  });
+  for (const f of reg.failed) console.log(`warning: RFC ${f.rfc} not registered: ${f.reason}${f.reason.startsWith('400 ') ? '; trying again in the background' : ''}`);
   return peer;
 }
 

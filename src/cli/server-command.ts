@@ -3,6 +3,7 @@ import { IndexServer, DEFAULT_INDEX_PORT } from '../server/index-server.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/options.js';
 import { addStoreFlags, openStoreOrExit, type StoreFlags } from './store-flags.js';
 import { attachConsoleLog, type LogFormat } from '../observe/console-log.js';
+import { consoleLine, stdoutLog } from '../observe/console-out.js';
 import type { Dashboard } from '../observe/http-dashboard.js';
 import { integer, portNumber } from './parse.js';
 import { envOption } from './env-option.js';
@@ -84,7 +85,8 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     const at = new Date().toISOString();
     // Keep stdout one format: JSON lines stay parseable with --log-format json.
     const line = opts.logFormat === 'json' ? JSON.stringify({ level: 30, time: at, event: 'shutdown', signal, msg: `${signal}: shutting down` }) : `${at} ${signal}: shutting down`;
-    process.stdout.write(`${line}\n`);
+    consoleLine(line);
+    stdoutLog().flush();
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
     Promise.all([server.close(), dashboard?.close()]).finally(() => {
@@ -92,8 +94,8 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
       process.exit(0);
     });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP too (the terminal closed): the console's last buffered lines are flushed on the way out.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
   try {
     await server.listen(opts.port, opts.host);
   } catch (err) {
@@ -114,7 +116,8 @@ export async function runServer(opts: ServerCommandOptions, store: Store): Promi
     const msg = `dashboard on ${dashboard.url}`;
     // Keep stdout one format: JSON lines stay parseable with --log-format json.
     const line = opts.logFormat === 'json' ? JSON.stringify({ level: 30, time: new Date().toISOString(), event: 'dashboard', url: dashboard.url, msg }) : msg;
-    process.stdout.write(`${line}\n`);
+    consoleLine(line);
+    stdoutLog().flush();
   }
   return server;
 }

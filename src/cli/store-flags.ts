@@ -6,6 +6,7 @@ import { DEFAULT_REDIS_OPTIONS } from '../index/redis-options.js';
 import { integer } from './parse.js';
 import type { Store } from '../index/store.js';
 import type { LogFormat } from '../observe/console-log.js';
+import { consoleLine } from '../observe/console-out.js';
 
 /** `p2pci server` flags that choose and tune the store. */
 export interface StoreFlags {
@@ -13,6 +14,7 @@ export interface StoreFlags {
   redisPrefix: string;
   redisHeartbeatTtlMs: number;
   redisTimeoutMs: number;
+  redisCacheEntries: number;
 }
 
 export function addStoreFlags(cmd: Command): Command {
@@ -28,6 +30,11 @@ export function addStoreFlags(cmd: Command): Command {
       envOption('--redis-timeout-ms <n>', 'a Redis command not answered in this time fails; the request is answered 400')
         .argParser(integer(1))
         .default(DEFAULT_REDIS_OPTIONS.commandTimeoutMs),
+    )
+    .addOption(
+      envOption('--redis-cache-entries <n>', 'RFCs whose LOOKUP answer is kept in memory, invalidated by Redis (0: no cache)')
+        .argParser(integer(0))
+        .default(DEFAULT_REDIS_OPTIONS.cacheEntries),
     );
 }
 
@@ -39,6 +46,7 @@ export async function openStoreOrExit(flags: Partial<StoreFlags>, format: LogFor
       ...(flags.redisPrefix !== undefined ? { prefix: flags.redisPrefix } : {}),
       ...(flags.redisHeartbeatTtlMs !== undefined ? { heartbeatTtlMs: flags.redisHeartbeatTtlMs } : {}),
       ...(flags.redisTimeoutMs !== undefined ? { commandTimeoutMs: flags.redisTimeoutMs } : {}),
+      ...(flags.redisCacheEntries !== undefined ? { cacheEntries: flags.redisCacheEntries } : {}),
     });
   } catch (err) {
     process.stderr.write(`p2pci server: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -52,7 +60,7 @@ export async function openStoreOrExit(flags: Partial<StoreFlags>, format: LogFor
 function logRedisStore(store: RedisStore, flags: Partial<StoreFlags>, format: LogFormat): void {
   const line = (level: 30 | 40, event: string, msg: string, fields: object = {}) => {
     const text = format === 'json' ? JSON.stringify({ level, time: new Date().toISOString(), event, ...fields, msg }) : `${new Date().toISOString()} ${msg}`;
-    process.stdout.write(`${text}\n`);
+    consoleLine(text);
   };
   line(30, 'redis-store', `redis store: instance ${store.instanceId} shares the index at ${flags.store} (prefix ${flags.redisPrefix ?? DEFAULT_REDIS_OPTIONS.prefix})`, {
     instanceId: store.instanceId,

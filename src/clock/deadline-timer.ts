@@ -38,10 +38,6 @@ export class DeadlineTimer {
     this.cancel();
   }
 
-  get armed(): boolean {
-    return this.deadline !== null;
-  }
-
   private cancel(): void {
     if (this.handle !== null) this.clock.clearTimeout(this.handle);
     this.handle = null;

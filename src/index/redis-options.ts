@@ -17,6 +17,8 @@ export interface RedisStoreOptions {
   maxReconnectDelayMs: number;
   /** Startup only: how long to try to reach Redis before giving up. */
   connectTimeoutMs: number;
+  /** RFCs whose LOOKUP answer is kept in memory, invalidated by Redis (0: no cache). */
+  cacheEntries: number;
 }
 
 export const DEFAULT_REDIS_OPTIONS = {
@@ -26,6 +28,8 @@ export const DEFAULT_REDIS_OPTIONS = {
   commandTimeoutMs: 2_000,
   maxReconnectDelayMs: 1_000,
   connectTimeoutMs: 3_000,
+  // ~100 B per record answered: a few tens of MB at most, for every RFC of the real series many times over.
+  cacheEntries: 100_000,
 } as const satisfies Partial<RedisStoreOptions>;
 
 /** host-pid-random: readable in Redis, unique even for two servers started in one second. */

@@ -94,6 +94,12 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
   redis.call('HINCRBY', KEYS[6], 'records', 1)
   redis.call('SADD', KEYS[8], ARGV[5])
   redis.call('SADD', KEYS[9], ARGV[6])
+elseif redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[4] then
+  -- A new title for a record already there: its place stays, but the RFC's key is rewritten
+  -- so that instances caching this RFC's LOOKUP are told (client-side caching tracks that key).
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  redis.call('ZADD', KEYS[1], score, ARGV[2])
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 return 1

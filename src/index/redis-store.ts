@@ -8,6 +8,7 @@ import { InstanceHeartbeat } from './instance-heartbeat.js';
 import { OwnRecords } from './redis-own-records.js';
 import type { RedisStoreOptions } from './redis-options.js';
 import type { RedisStoreEvents } from './redis-store-events.js';
+import { RedisLookupCache } from './redis-lookup-cache.js';
 
 /** Records re-sent per slice on re-assert, so a big instance doesn't queue everything at once. */
 const REASSERT_SLICE = 1000;
@@ -32,6 +33,8 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   private reassertDue = false;
   private reassertFailed = false;
   private closing: Promise<void> | null = null;
+  /** LOOKUP answers in memory, invalidated by Redis (null: `cacheEntries` 0). Public for tests and the bench. */
+  readonly cache: RedisLookupCache | null;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -52,6 +55,13 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     });
     this.sender = withReplyTimeout(this.client as unknown as CommandSender);
     this.heartbeat = new InstanceHeartbeat(this.sender, this.keys, this.instanceId, options.heartbeatTtlMs, this.timeout);
+    this.cache =
+      options.cacheEntries > 0
+        ? new RedisLookupCache({
+            url: options.url, keys: this.keys, connectTimeoutMs: options.connectTimeoutMs, maxReconnectDelayMs: options.maxReconnectDelayMs,
+            maxEntries: options.cacheEntries, fetch: (sender, rfc) => this.fetchLookup(sender, rfc),
+          })
+        : null;
     this.client.on('error', (err: Error) => this.onConnectionError(err));
     this.client.on('ready', () => this.onReady());
   }
@@ -60,10 +70,12 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   async start(): Promise<void> {
     try {
       await this.client.connect();
+      await this.cache?.start();
       await this.heartbeat.claim();
       for (const purged of await this.heartbeat.purgeDead()) this.emit('purged', purged);
     } catch (err) {
       if (this.client.isOpen) this.client.destroy();
+      await this.cache?.close();
       throw err;
     }
     this.timer = setInterval(() => void this.maintain(false), this.heartbeat.intervalMs);
@@ -75,14 +87,22 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
     const mine = this.own.entry(owner);
     const id = recordId(owner, record);
     return this.track(this.runAdd(owner, id, record)).then(() => {
+      this.cache?.forget(record.rfc);
       if (this.own.isCurrent(owner, mine)) mine.set(id, record);
       return record;
     });
   }
 
+  /** From the cache when it has the RFC (no round trip, no promise); otherwise one round trip. */
+  lookup(rfc: number): RfcRecord[] | Promise<RfcRecord[]> {
+    if (this.cache === null) return this.fetchLookup(this.sender, rfc);
+    const answer = this.cache.lookup(rfc);
+    return Array.isArray(answer) ? answer : this.track(answer);
+  }
+
   /** One round trip: holders in add order and their titles come back from one script. */
-  async lookup(rfc: number): Promise<RfcRecord[]> {
-    const flat = await this.track(LOOKUP_SCRIPT.run<string[]>(this.sender, [this.keys.rfc(rfc), this.keys.titles], [rfcPrefix(rfc)], this.timeout));
+  private async fetchLookup(sender: CommandSender, rfc: number): Promise<RfcRecord[]> {
+    const flat = await this.track(LOOKUP_SCRIPT.run<string[]>(sender, [this.keys.rfc(rfc), this.keys.titles], [rfcPrefix(rfc)], this.timeout));
     const out: RfcRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push(recordFromHolder(rfc, flat[i]!, flat[i + 1]!));
     return out;
@@ -117,8 +137,12 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   dropOwner(owner: OwnerId): number | Promise<number> {
     // Closed: close() already swept away everything this instance owned.
     if (!this.own.has(owner) || !this.client.isOpen) return 0;
+    const rfcs = this.cache === null ? [] : [...this.own.entry(owner).values()].map((r) => r.rfc);
     this.own.forget(owner);
-    return this.track(this.runDrop(owner)).catch((err: unknown) => {
+    return this.track(this.runDrop(owner)).then((n) => {
+      for (const rfc of rfcs) this.cache?.forget(rfc);
+      return n;
+    }, (err: unknown) => {
       // Retried once Redis is back; if this instance dies first, the survivors' purge does it.
       this.own.markUndropped(owner);
       throw err;
@@ -147,6 +171,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
         await this.heartbeat.retire().catch((err: unknown) => this.emit('warning', new Error(`cleanup on close failed: ${messageOf(err)}`)));
       }
       this.own.clear();
+      await this.cache?.close();
       if (this.client.isReady) await this.client.close().catch(() => this.client.destroy());
       else if (this.client.isOpen) this.client.destroy();
     })();
@@ -237,7 +262,7 @@ export class RedisStore extends EventEmitter<RedisStoreEvents> implements Store 
   private async reassert(): Promise<number> {
     const all = [...this.own.all()];
     for (let i = 0; i < all.length; i += REASSERT_SLICE) {
-      await Promise.all(all.slice(i, i + REASSERT_SLICE).map(([owner, r]) => this.runAdd(owner, recordId(owner, r), r)));
+      await Promise.all(all.slice(i, i + REASSERT_SLICE).map(([owner, r]) => this.runAdd(owner, recordId(owner, r), r).then(() => this.cache?.forget(r.rfc))));
     }
     return all.length;
   }

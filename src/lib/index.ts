@@ -26,6 +26,9 @@ export type { IndexServerEvents, RequestEvent, ConnectionEvent, DisconnectEvent,
 // Downloads and the peer's errors.
 export type { DownloadOptions, DownloadResult, PeerFailure } from '../peer/downloader.js';
 export { DownloadError } from '../peer/downloader.js';
+export type { GetOptions } from '../peer/peer.js';
+export { SwarmDownloadError, type SwarmResult, type SwarmOptions } from '../peer/swarm/swarm-download.js';
+export type { SourceReport } from '../peer/swarm/swarm-source.js';
 export { NotSharedError, type RegisterResult } from '../peer/peer.js';
 export { IndexUnreachableError } from '../peer/index-client.js';
 

@@ -1,5 +1,6 @@
 import { Peer, type RegisterResult } from '../peer/peer.js';
-import type { DownloadOptions, DownloadResult } from '../peer/downloader.js';
+import type { GetOptions } from '../peer/peer.js';
+import type { SwarmResult } from '../peer/swarm/swarm-download.js';
 import { DEFAULT_INDEX_PORT } from '../server/index-server.js';
 import type { IndexResponse, PeerAddress } from '../protocol/index.js';
 
@@ -27,8 +28,11 @@ export interface RunningPeer {
   lookup(rfc: number): Promise<IndexResponse>;
   /** LIST ALL: every record of every active peer. */
   list(): Promise<IndexResponse>;
-  /** LOOKUP, download from the first peer that sends it whole (rejects with DownloadError), then ADD. */
-  download(rfc: number, options?: DownloadOptions): Promise<DownloadResult & { added: boolean }>;
+  /**
+   * LOOKUP, download from up to `maxSources` peers at once (default 4; 1: the first peer that
+   * sends it whole), then ADD; rejects with DownloadError (a SwarmDownloadError for a swarm).
+   */
+  download(rfc: number, options?: GetOptions): Promise<SwarmResult & { added: boolean }>;
   /** ADDs one `rfc<N>.txt` of the folder (rejects with NotSharedError if it isn't there). */
   add(rfc: number): Promise<IndexResponse>;
   /** Leaves the index (the server drops this peer's records) and stops the upload server. */

@@ -1,14 +1,12 @@
 import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   END_LINE, GetHeadReader, statusVersionDialect, type DialectId, LF_REQUEST, ProtocolError, SPEC_REQUEST, encodeGetIn, resolveBody, surplusReason, type PeerAddress, type RequestStyle,
 } from '../protocol/index.js';
-import { ShareFolder, rfcFileName } from './share-folder.js';
+import { ShareFolder } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
-import { LocalWriteError, describeFsError, rewriteRange } from './temp-file.js';
+import { LocalWriteError, describeFsError, prependToFile, tempFilePath } from './temp-file.js';
 import { ChunkWriter } from './chunk-writer.js';
 
 export interface DownloadOptions {
@@ -111,7 +109,7 @@ export async function downloadRfc(rfc: number, peers: readonly PeerAddress[], fo
 }
 
 async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, options: DownloadOptions): Promise<{ bytes: number; dialect: DialectId }> {
-  const tempPath = join(folder.dir, `.${rfcFileName(rfc)}.${randomBytes(6).toString('hex')}.part`);
+  const tempPath = tempFilePath(folder.dir, rfc);
   let file: FileHandle;
   try {
     file = await (options.openTempFile ?? ((p) => open(p, 'wx')))(tempPath);
@@ -142,7 +140,7 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
     if (body.prepend.length > 0) {
       // Rare (an uploader that sends no empty line, a file that starts with one): put it back.
       await file.close();
-      await rewriteRange(tempPath, body.prepend, 0, body.contentLength, options.openTempFile);
+      await prependToFile(tempPath, body.prepend, body.contentLength, options.openTempFile);
       file = await open(tempPath, 'r+');
     }
     try {

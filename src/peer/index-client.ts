@@ -5,6 +5,7 @@ import {
   type ClientStyle, type IndexMethod, type IndexResponse, type PeerAddress,
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { RefusedAdds, REFUSED_ADD_BACKOFF } from './refused-adds.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { DeadlineTimer } from '../clock/deadline-timer.js';
 import { systemClock, type Clock } from '../clock/clock.js';
@@ -16,6 +17,8 @@ export interface IndexClientOptions {
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
+  /** Delays between new tries of ADDs answered 400 (src/peer/refused-adds.ts). */
+  refusedAddBackoff?: Partial<BackoffOptions>;
   /** Reconnect after the connection drops (the one-shot commands don't). */
   reconnect?: boolean;
   random?: () => number;
@@ -49,6 +52,8 @@ export interface IndexClientEvents {
   disconnected: [{ reason: string }];
   reconnecting: [{ attempt: number; delayMs: number }];
   reregistered: [{ count: number; failed: number }];
+  /** ADDs answered 400 earlier were tried again: `registered` of them now are, `refused` still not. */
+  retriedAdds: [{ registered: number[]; refused: number }];
 }
 
 interface Pending {
@@ -73,6 +78,9 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private readonly reconnect: boolean;
   private readonly random: () => number;
   private readonly registered = new Map<number, string>();
+  private readonly refusedAdds: RefusedAdds;
+  /** RFCs the server answered 200 to on the current connection. */
+  private readonly acceptedHere = new Set<number>();
   private socket: Socket | null = null;
   private readonly clock: Clock;
   private readonly idleCompletionMs: number | undefined;
@@ -110,6 +118,7 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     this.dialect = new ServerDialect(this.serverLabel, this.dialects);
     this.parser = this.newParser();
     this.idle = new DeadlineTimer((now) => this.onIdle(now), this.clock);
+    this.refusedAdds = new RefusedAdds((entries) => this.retryRefused(entries), { ...REFUSED_ADD_BACKOFF, ...options.refusedAddBackoff }, this.random);
   }
 
   private newParser(): ResponseParser {
@@ -145,11 +154,39 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     if (this.socket === null && this.reconnect && !this.closed) {
       // Offline: the RFC is ours all the same; it goes to the server with the re-registration.
       this.registered.set(rfc, title);
+      this.refusedAdds.forget(rfc); // goes with the re-registration
       throw new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${this.lastError}); RFC ${rfc} will be registered when it is back`);
     }
     const res = await this.request('ADD', (style) => encodeAddIn(style, rfc, title, this.identity));
-    if (res.status === 200) this.registered.set(rfc, title);
+    if (res.status === 200) {
+      this.registered.set(rfc, title);
+      this.acceptedHere.add(rfc);
+      this.refusedAdds.forget(rfc);
+    } else if (res.status === 400 && this.reconnect && !this.closed && !this.acceptedHere.has(rfc)) {
+      // (Accepted earlier on this connection: a server refusing the repeat loses nothing.)
+      this.refusedAdds.refused(rfc, title);
+    }
     return res;
+  }
+
+  /** ADDs answered 400 that are tried again in the background. */
+  get refusedAddCount(): number {
+    return this.refusedAdds.size;
+  }
+
+  private async retryRefused(entries: Array<[number, string]>): Promise<void> {
+    if (this.closed) return;
+    if (this.socket === null) {
+      // Offline: they go with the re-registration once a new connection is up.
+      for (const [rfc, title] of entries) {
+        this.registered.set(rfc, title);
+        this.refusedAdds.forget(rfc);
+      }
+      return;
+    }
+    const results = await Promise.allSettled(entries.map(([rfc, title]) => this.add(rfc, title)));
+    const registered = entries.filter((_, i) => { const r = results[i]!; return r.status === 'fulfilled' && r.value.status === 200; }).map(([rfc]) => rfc);
+    this.emit('retriedAdds', { registered, refused: this.refusedAdds.size });
   }
 
   /** LOOKUP carries the title when it is known (our own share, a previous LIST): C matches it exactly. */
@@ -168,6 +205,7 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.refusedAdds.stop();
     const socket = this.socket;
     if (socket === null) return Promise.resolve();
     return new Promise((resolve) => {
@@ -238,6 +276,7 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
 
   private attach(socket: Socket, reconnect: boolean): void {
     this.socket = socket;
+    this.acceptedHere.clear();
     this.parser = this.newParser();
     this.dialect = new ServerDialect(this.serverLabel, this.dialects);
     this.probe = null;

@@ -5,7 +5,14 @@ import { ShareFolder } from './share-folder.js';
 import { readTitle } from './title-reader.js';
 import { UploadServer, type UploadServerOptions } from './upload-server.js';
 import { IndexClient, type IndexClientOptions } from './index-client.js';
-import { downloadRfc, type DownloadOptions, type DownloadResult } from './downloader.js';
+import type { DownloadOptions } from './downloader.js';
+import { swarmDownload, DEFAULT_MAX_SOURCES, type SwarmOptions, type SwarmResult } from './swarm/swarm-download.js';
+import { singleSourceDownload } from './swarm/single-source.js';
+import type { SwarmProgress } from './swarm/swarm-run.js';
+
+/** How `download` fetches: `maxSources` 1 is the 1.0 single-source downloader, more a swarm. */
+export type GetOptions = Omit<DownloadOptions, 'onProgress'> & Omit<SwarmOptions, 'onProgress'> & { progress?(p: SwarmProgress): void };
+import { removeStaleTempFiles } from './temp-file.js';
 
 export interface PeerOptions {
   dir: string;
@@ -18,7 +25,7 @@ export interface PeerOptions {
   advertiseHost?: string;
   upload?: Omit<UploadServerOptions, 'folder'>;
   index?: Omit<IndexClientOptions, 'server'>;
-  download?: DownloadOptions;
+  download?: GetOptions;
   /** `--strict`: spec bytes only, no dialect adaptation anywhere (DIALECTS.md). */
   strict?: boolean;
 }
@@ -43,7 +50,7 @@ export class Peer {
     readonly uploads: UploadServer,
     readonly index: IndexClient,
     readonly identity: PeerAddress,
-    private readonly downloadOptions: DownloadOptions,
+    private readonly downloadOptions: GetOptions,
   ) {}
 
   static async start(options: PeerOptions): Promise<Peer> {
@@ -92,12 +99,17 @@ export class Peer {
   }
 
   /** LOOKUP, download from the peers that have it (not ourselves), then ADD it. */
-  async download(rfc: number, options: DownloadOptions = {}): Promise<DownloadResult & { added: boolean }> {
+  async download(rfc: number, options: GetOptions = {}): Promise<SwarmResult & { added: boolean }> {
+    // A 1.0 download of it killed here earlier left its temporary file: this one cleans it up.
+    await removeStaleTempFiles(this.folder.dir, rfc);
     const found = await this.index.lookup(rfc);
     const peers = found.records
       .filter((r) => !(r.host === this.identity.host && r.port === this.identity.port))
       .map((r) => ({ host: r.host, port: r.port }));
-    const result = await downloadRfc(rfc, peers, this.folder, { ...this.downloadOptions, ...options });
+    const o = { ...this.downloadOptions, ...options };
+    const result = (o.maxSources ?? DEFAULT_MAX_SOURCES) === 1
+      ? await singleSourceDownload(rfc, peers, this.folder, o)
+      : await swarmDownload(rfc, peers, this.folder, { ...o, onProgress: o.progress });
     let added = false;
     try {
       added = (await this.add(rfc)).status === 200;

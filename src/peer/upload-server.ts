@@ -4,13 +4,16 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   END_LINE, PEER_METHODS, ProtocolError, RequestParser, SilentLine, SPEC_DIALECT, encodeGetResponseHead, httpDate,
-  recogniseShape, STATUS_PHRASES, type Dialect, type DialectId, type ParserLimits, type StatusCode,
+  recogniseShape, STATUS_PHRASES, type Dialect, type DialectId, type ParserLimits, type Request, type StatusCode,
 } from '../protocol/index.js';
 import { ShareFolder } from './share-folder.js';
 import { AddressTally } from '../net/address-tally.js';
 import { osDescription } from './os-info.js';
 import { DeadlineTimer } from '../clock/deadline-timer.js';
 import { systemClock, type Clock } from '../clock/clock.js';
+import { DigestCache } from './swarm/digest-cache.js';
+import { planUpload } from './swarm/ranged-answer.js';
+import { UploadRateLimit, throttled } from './upload-rate-limit.js';
 
 export interface UploadServerOptions {
   folder: ShareFolder;
@@ -35,6 +38,8 @@ export interface UploadServerOptions {
    * and the body, so a downloader that takes its first recv() as the head gets the head alone.
    */
   headPauseMs?: number;
+  /** Total upload rate across all transfers, bytes per second (`--upload-limit`); none if unset. */
+  uploadLimit?: number;
 }
 
 export interface TransferEvent {
@@ -86,6 +91,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly perAddress = new AddressTally();
+  private readonly digests = new DigestCache();
+  private readonly rateLimit: UploadRateLimit | null;
 
   constructor(private readonly options: UploadServerOptions) {
     super();
@@ -98,6 +105,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     this.limits = { ...DEFAULT_UPLOAD_LIMITS, ...options.limits };
     this.dialects = options.dialects ?? true;
     this.headPauseMs = options.headPauseMs ?? DEFAULT_HEAD_PAUSE_MS;
+    this.rateLimit = options.uploadLimit === undefined ? null : new UploadRateLimit(options.uploadLimit);
     // allowHalfOpen: a downloader may send its GET and shut down its side before reading.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
   }
@@ -124,6 +132,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
+      this.rateLimit?.close();
       for (const s of this.sockets) s.destroy();
     });
   }
@@ -178,7 +187,7 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
         this.sendError(socket, result.status);
         done({ rfc: null, status: result.status, bytes: 0, error: result.message });
       } else {
-        this.serve(socket, result.rfc!, plan).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
+        this.serve(socket, result, plan).then(done, (err: Error) => done({ rfc: result.rfc, status: 200, bytes: 0, error: err.message }));
       }
     };
     socket.on('data', (chunk: Buffer) => {
@@ -220,7 +229,8 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
   }
 
   /** Streams the file named by the number alone; resolves with what was sent. */
-  private async serve(socket: Socket, rfc: number, plan: AnswerPlan): Promise<Omit<TransferEvent, 'remote' | 'ms' | 'dialect'>> {
+  private async serve(socket: Socket, request: Request, plan: AnswerPlan): Promise<Omit<TransferEvent, 'remote' | 'ms' | 'dialect'>> {
+    const rfc = request.rfc!;
     // Opened only if the folder shares it as a regular file; gone in between is a 404 too.
     const shared = await this.folder.openShared(rfc);
     if (shared === null) {
@@ -231,21 +241,22 @@ export class UploadServer extends EventEmitter<UploadServerEvents> {
     const { file, stats: st } = shared;
     try {
       // Size and mtime from the open handle: the head describes exactly the bytes we stream.
-      await this.writeHeadFor(socket, encodeGetResponseHead({
-        status: 200, phrase: 'OK', date: httpDate(new Date()), os: this.os,
-        lastModified: httpDate(st.mtime), contentLength: st.size, contentType: 'text/plain',
-      }), plan);
+      // A GET without p2pci's extension headers gets exactly §3's answer (swarm/ranged-answer.ts).
+      const { head, start, end } = await planUpload(request, this.folder.pathOf(rfc), st, this.os, this.digests);
+      // Spec GET: corked until the first body bytes (one segment); a dialect's: head alone, pause.
+      await this.writeHeadFor(socket, encodeGetResponseHead(head), plan);
       if (socket.destroyed) throw new Error('downloader left before the body');
       socket.resume();
-      if (st.size > 0) {
+      if (end > start) {
         // `end` bounds the stream to Content-Length even if the file grows meanwhile.
-        const body = file.createReadStream({ start: 0, end: st.size - 1, autoClose: false, highWaterMark: 64 * 1024 });
+        const body = file.createReadStream({ start, end: end - 1, autoClose: false, highWaterMark: 64 * 1024 });
         body.once('data', () => process.nextTick(() => socket.uncork()));
-        await pipeline(body, socket);
+        if (this.rateLimit === null) await pipeline(body, socket);
+        else await pipeline(body, (src: AsyncIterable<Buffer>) => throttled(src, this.rateLimit!), socket);
       } else {
         await new Promise<void>((resolve) => socket.end(resolve)); // end() uncorks
       }
-      return { rfc, status: 200, bytes: st.size };
+      return { rfc, status: head.status, bytes: end - start };
     } catch (err) {
       socket.destroy();
       throw err;

@@ -43,6 +43,8 @@ function fieldOf(name: string): keyof GetResponseHead | null {
   if (n.startsWith('lastmod')) return 'lastModified';
   if (n.startsWith('contentl') || n === 'length') return 'contentLength';
   if (n.startsWith('contentt')) return 'contentType';
+  if (n === 'contentrange') return 'contentRange';
+  if (n === 'reprdigest') return 'reprDigest';
   return null;
 }
 

@@ -15,3 +15,4 @@ export * from './request-parser.js';
 export * from './response-parser.js';
 export * from './get-response-head.js';
 export * from './dialects/index.js';
+export * from './range.js';

@@ -17,6 +17,9 @@ export interface Request {
   port?: number;
   title?: string;
   os?: string;
+  /** p2pci extensions (README "Extensions"): the raw Range and Want-Repr-Digest values, if sent. */
+  range?: string;
+  wantReprDigest?: string;
   completion: Completion;
   /** Bytes the request occupied on the wire, line endings included. */
   size: number;
@@ -53,4 +56,7 @@ export interface GetResponseHead {
   lastModified?: string;
   contentLength?: number;
   contentType?: string;
+  /** p2pci extensions: only in answers to a GET that asked for them (206/416, Repr-Digest). */
+  contentRange?: string;
+  reprDigest?: string;
 }

@@ -284,6 +284,13 @@ export class RequestParser {
         cur.os = header.value;
         cur.seen |= OS;
         break;
+      // p2pci's extensions (README "Extensions"): kept as sent, read by the upload server.
+      case 'range':
+        cur.range = header.value;
+        break;
+      case 'want-repr-digest':
+        cur.wantReprDigest = header.value;
+        break;
       default:
         return null; // unknown headers are ignored (§6)
     }
@@ -307,6 +314,8 @@ export class RequestParser {
     if (cur.port !== undefined) req.port = cur.port;
     if (cur.title !== undefined) req.title = cur.title;
     if (cur.os !== undefined) req.os = cur.os;
+    if (cur.range !== undefined) req.range = cur.range;
+    if (cur.wantReprDigest !== undefined) req.wantReprDigest = cur.wantReprDigest;
     return req;
   }
 

@@ -49,6 +49,8 @@ test('bench --quick prints the table and writes --json', { timeout: 90_000 }, as
       /\| disconnect cleanup, 1k records +\| [\d.]+ +\| ms/,
       /\| LIST ALL, \d+k records +\| [\d,.]+ +\| MB\/s +\| [\d,.]+ \(bare pipe\)/,
       /\| memory per idle peer, 200 peers \(server RSS\) +\| [\d.]+ +\| KB +\| [\d.]+ \(bare Node socket\)/,
+      /\| swarm 2 MiB, 4 sources at --upload-limit 4M +\| [\d.]+ +\| MB\/s +\| [\d.]+ \(--max-sources 1\)/,
+      /\| swarm with a lying source among 3 honest ones \(2 MiB\) +\| 1\.00 +\| of 1 /,
     ]) {
       assert.match(stdout, figure);
     }

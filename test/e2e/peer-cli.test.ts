@@ -43,9 +43,8 @@ test('server + two peers: the original workflow through the piped menu and p2pci
   // The one-shot command into the same folder: RFC 101 has non-ASCII bytes.
   const got = await runCli(['get', '101', '--dir', dirB, '--server', srv, '--advertise-host', '127.0.0.1', '--json']);
   assert.equal(got.code, 0, got.stderr);
-  const report = JSON.parse(got.stdout) as { rfc: number; bytes: number; from: { port: number }; dialect: string };
-  assert.deepEqual([report.rfc, report.from.port], [101, a.port]);
-  assert.equal(report.dialect, 'spec', 'p2pci to p2pci: the spec, no adaptation');
+  const report = JSON.parse(got.stdout) as { rfc: number; bytes: number; sources: Array<{ port: number; bytes: number }> };
+  assert.deepEqual([report.rfc, report.sources.map((s) => [s.port, s.bytes])], [101, [[a.port, report.bytes]]]);
   assert.equal(await sha256File(join(dirB, 'rfc101.txt')), await sha256File(fixture(101)));
 
   // 2 Look Up prints the server's answer in protocol format: both peers now have RFC 20.
@@ -134,4 +133,40 @@ test('--upload-idle-timeout-ms reaches the upload server: a silent downloader is
   peer.cli.write('5\n');
   assert.equal((await peer.cli.exited).code, 0);
   await server.cli.stop();
+});
+
+test('SIGTERM while the peer is still joining shuts it down cleanly (exit 0, not killed by the signal)', { timeout: 30_000 }, async () => {
+  // Found by the soak: the handlers went in only after the "sharing" line, so a SIGTERM just
+  // before (or just after) it met the default action. This index server takes the ADDs and
+  // never answers, so the peer stays in its join until the signal comes.
+  const { createServer } = await import('node:net');
+  const silent = createServer();
+  const gotAdd = new Promise<void>((resolve) => silent.on('connection', (s) => s.once('data', () => resolve())));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const dir = await peerFolder('T', [42]);
+    dirs.push(dir);
+    const port = (silent.address() as { port: number }).port;
+    const cli = startCli(['peer', '--dir', dir, '--server', `127.0.0.1:${port}`, '--advertise-host', '127.0.0.1']);
+    await gotAdd;
+    const exit = await cli.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null }, cli.stderr());
+  } finally {
+    silent.close();
+  }
+});
+
+test('p2pci get removes the temporary file a killed earlier get of the same RFC left behind', { timeout: 30_000 }, async () => {
+  const server = await startServer();
+  const dir = await peerFolder('G', []);
+  dirs.push(dir);
+  const killed = startCli(['lookup', '1', '--server', `127.0.0.1:${server.port}`]); // any process: its PID dies with it
+  await killed.exited;
+  const stale = `.rfc5.txt.${killed.pid}.0123456789ab.part`;
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(dir, stale), 'half a download');
+  const got = await runCli(['get', '5', '--dir', dir, '--server', `127.0.0.1:${server.port}`]);
+  assert.equal(got.code, 2, got.stderr); // nobody has RFC 5; the cleanup ran all the same
+  assert.deepEqual(await readdir(dir), []);
+  assert.equal((await server.cli.stop()).code, 0);
 });

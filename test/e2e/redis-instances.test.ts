@@ -72,7 +72,7 @@ test('two servers, one index: cross-instance LOOKUP, LIST and download; a clean 
   // Download through server A of a file only P (on B) has: found by A's index, fetched from P.
   const got = await runCli(['get', '101', '--dir', dirC, '--server', `127.0.0.1:${a.port}`, '--advertise-host', '127.0.0.1', '--json']);
   assert.equal(got.code, 0, got.stderr);
-  assert.equal((JSON.parse(got.stdout) as { from: { port: number } }).from.port, pPort);
+  assert.deepEqual((JSON.parse(got.stdout) as { sources: Array<{ port: number; bytes: number }> }).sources.filter((s) => s.bytes > 0).map((s) => s.port), [pPort]);
   assert.equal(await sha256File(join(dirC, 'rfc101.txt')), await sha256File(fixture(101)));
 
   // Server B shuts down cleanly: P's records leave the shared index at once (no TTL wait).

@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { createClient } from 'redis';
 import { startCli, type RunningCli } from './cli.js';
 import { toolCommand } from './optional-tools.js';
 
@@ -135,4 +137,25 @@ export async function startRedisIndexServer(
   const id = await cli.waitForLine(/redis store: instance (\S+) shares the index at /);
   const m = await cli.waitForLine(/listening on [^ ]+:(\d+)/);
   return { cli, port: Number(m[1]), instanceId: id[1]! };
+}
+
+/**
+ * For a test file of RedisStores: one redis-server and an admin client for the whole file
+ * (before/after registered here), and every store the file opened closed at the end.
+ */
+export function redisTestFixture(skip: string | false = false): { readonly redis: RunningRedis; readonly admin: ReturnType<typeof createClient>; readonly opened: Set<{ close(): Promise<void> }> } {
+  const fixture = { redis: null as unknown as RunningRedis, admin: null as unknown as ReturnType<typeof createClient>, opened: new Set<{ close(): Promise<void> }>() };
+  before(async () => {
+    if (skip) return; // no redis-server on this machine: the file's tests are skipped
+    fixture.redis = await startRedisServer();
+    fixture.admin = createClient({ url: fixture.redis.url, socket: { reconnectStrategy: 50 } });
+    fixture.admin.on('error', () => {}); // outage tests restart Redis under it
+    await fixture.admin.connect();
+  });
+  after(async () => {
+    for (const s of fixture.opened) await s.close().catch(() => {});
+    if (fixture.admin?.isOpen) fixture.admin.destroy();
+    await fixture.redis?.stop();
+  });
+  return fixture;
 }

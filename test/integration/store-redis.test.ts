@@ -3,47 +3,43 @@
  * conformance suite, then what only a shared store has to get right — paging, one round trip
  * per LOOKUP, several instances, outages, re-assert, purge of a dead instance.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from 'redis';
 import { RedisStore } from '../../src/index/redis-store.js';
 import { redisStoreOptions, type RedisStoreOptions } from '../../src/index/redis-options.js';
 import { InstanceHeartbeat } from '../../src/index/instance-heartbeat.js';
 import { RedisKeys } from '../../src/index/redis-keys.js';
 import type { CommandSender } from '../../src/index/redis-scripts.js';
 import type { RfcRecord } from '../../src/protocol/index.js';
-import { startRedisServer, type RunningRedis } from '../helpers/redis-server.js';
+import { redisTestFixture } from '../helpers/redis-server.js';
 import { nextEvent, withTimeout } from '../helpers/net.js';
 import { storeConformance } from '../unit/store-conformance.js';
 import { skipWithout } from '../helpers/optional-tools.js';
 
 const skip = skipWithout('redis-server', 'the RedisStore integration tests (test/integration/store-redis.test.ts)');
 const T = { timeout: 20_000 };
-let redis: RunningRedis;
-let admin: ReturnType<typeof createClient>;
-const opened = new Set<RedisStore>();
+const fx = redisTestFixture(skip);
+const opened = fx.opened;
 let prefixes = 0;
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedisServer();
-  admin = createClient({ url: redis.url, socket: { reconnectStrategy: 50 } });
-  admin.on('error', () => {}); // the outage tests restart Redis under it
-  await admin.connect();
-});
-
-after(async () => {
-  for (const s of opened) await s.close().catch(() => {});
-  if (admin?.isOpen) admin.destroy();
-  await redis?.stop();
-});
 
 /** A started store on a fresh key prefix (or a given one, to share an index). */
 async function openStore(overrides: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
-  const store = new RedisStore(redisStoreOptions(redis.url, { prefix: `t${++prefixes}:`, heartbeatTtlMs: 60_000, ...overrides }));
+  const store = new RedisStore(redisStoreOptions(fx.redis.url, { prefix: `t${++prefixes}:`, heartbeatTtlMs: 60_000, ...overrides }));
   await store.start();
   opened.add(store);
   return store;
+}
+
+/** Resolves when Redis told `store`'s LOOKUP cache that `rfc` changed. */
+function waitInvalidated(store: RedisStore, rfc: number): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (changed: number | null) => {
+      if (changed !== rfc && changed !== null) return;
+      store.cache!.off('invalidated', on);
+      resolve();
+    };
+    store.cache!.on('invalidated', on);
+  });
 }
 
 function rec(rfc: number, title: string, host: string, port: number): RfcRecord {
@@ -51,7 +47,7 @@ function rec(rfc: number, title: string, host: string, port: number): RfcRecord 
 }
 
 async function keysOf(prefix: string): Promise<string[]> {
-  return (await admin.keys(`${prefix}*`)).sort();
+  return (await fx.admin.keys(`${prefix}*`)).sort();
 }
 
 describe('RedisStore on a real redis-server', { skip }, () => storeConformance('RedisStore', () => openStore()));
@@ -64,7 +60,7 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     const inScript = new Set(['zrange', 'hmget', 'info']);
     const calls = async () => {
       const counts = { scripts: 0, others: 0 };
-      for (const m of (await admin.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)) {
+      for (const m of (await fx.admin.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)) {
         if (m[1] === 'evalsha' || m[1] === 'eval') counts.scripts += Number(m[2]);
         else if (!inScript.has(m[1]!)) counts.others += Number(m[2]);
       }
@@ -109,7 +105,11 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     await b.add(`${b.instanceId}:2`, rec(2, 'Two', 'peer-c', 3));
     assert.deepEqual(await a.lookup(1), [rec(1, 'One', 'peer-a', 1), rec(1, 'One', 'peer-b', 2)]);
     assert.deepEqual(await a.counts(), { peers: 3, records: 3 });
+    // With the LOOKUP cache, another instance's change reaches `a` by Redis's invalidation
+    // push, within the bound `npm run bench` measures: wait for it rather than race it.
+    const told = waitInvalidated(a, 1);
     await b.close(); // its connections never dropped: close() must still take their records
+    await told;
     assert.deepEqual(await a.lookup(1), [rec(1, 'One', 'peer-a', 1)]);
     assert.deepEqual(await a.lookup(2), []);
     assert.deepEqual(await a.counts(), { peers: 1, records: 1 });
@@ -127,13 +127,13 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     for (let i = 1; i <= 3; i++) await dead.add(`${dead.instanceId}:${i}`, rec(i, `T${i}`, 'dead', i));
     await alive.add(`${alive.instanceId}:1`, rec(1, 'T1', 'alive', 9));
     const keys = new RedisKeys('shared3:');
-    const survivor = new InstanceHeartbeat(admin as unknown as CommandSender, keys, 'survivor', 1000, 1000);
+    const survivor = new InstanceHeartbeat(fx.admin as unknown as CommandSender, keys, 'survivor', 1000, 1000);
     assert.deepEqual(await survivor.purgeDead(), [], 'nobody is purged while every heartbeat is alive');
-    await admin.del(keys.heartbeat(dead.instanceId)); // as if its TTL ran out
+    await fx.admin.del(keys.heartbeat(dead.instanceId)); // as if its TTL ran out
     assert.deepEqual(await survivor.purgeDead(), [{ instanceId: dead.instanceId, records: 3 }]);
     assert.deepEqual(await alive.lookup(1), [rec(1, 'T1', 'alive', 9)]);
     assert.deepEqual(await alive.counts(), { peers: 1, records: 1 });
-    assert.equal(await admin.sIsMember(keys.instances, dead.instanceId), 0);
+    assert.equal(await fx.admin.sIsMember(keys.instances, dead.instanceId), 0);
   });
 
   test('an instance whose heartbeat expired re-asserts its records on its next beat', T, async () => {
@@ -141,8 +141,8 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     await s.add(`${s.instanceId}:1`, rec(7, 'Seven', 'p', 7));
     const keys = new RedisKeys('shared4:');
     // A survivor's purge while this instance was stalled: heartbeat and records gone.
-    await admin.del(keys.heartbeat(s.instanceId));
-    await new InstanceHeartbeat(admin as unknown as CommandSender, keys, 'survivor', 1000, 1000).purgeDead();
+    await fx.admin.del(keys.heartbeat(s.instanceId));
+    await new InstanceHeartbeat(fx.admin as unknown as CommandSender, keys, 'survivor', 1000, 1000).purgeDead();
     assert.deepEqual(await s.lookup(7), []);
     const [recovered] = await nextEvent<[{ reasserted: number; reason: string }]>(s, 'recovered', 5000);
     assert.deepEqual(recovered, { reasserted: 1, reason: 'heartbeat-expired' });
@@ -153,7 +153,7 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     const s = await openStore({ prefix: 'shared5:', heartbeatTtlMs: 600, commandTimeoutMs: 150 });
     await s.add('x:1', rec(1, 'One', 'a', 1));
     await s.add('x:2', rec(1, 'One', 'b', 2));
-    await admin.sendCommand(['CLIENT', 'PAUSE', '800', 'ALL']);
+    await fx.admin.sendCommand(['CLIENT', 'PAUSE', '800', 'ALL']);
     const started = performance.now();
     await assert.rejects(s.lookup(1), /timeout/i);
     assert.ok(performance.now() - started < 700, 'answered before Redis came back');
@@ -170,10 +170,10 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     await s.add('y:1', rec(1, 'One', 'a', 1));
     await s.add('y:2', rec(1, 'One', 'b', 2));
     const down = nextEvent(s, 'unavailable', 5000);
-    const me = String(await admin.sendCommand(['CLIENT', 'ID']));
-    for (const m of String(await admin.sendCommand(['CLIENT', 'LIST'])).matchAll(/^id=(\d+) /gm)) {
-      if (m[1] !== me) await admin.sendCommand(['CLIENT', 'KILL', 'ID', m[1]!]);
-    }
+    const me = String(await fx.admin.sendCommand(['CLIENT', 'ID']));
+    // All at once (pipelined): one by one, the first ones killed could reconnect before the last.
+    const others = [...String(await fx.admin.sendCommand(['CLIENT', 'LIST'])).matchAll(/^id=(\d+) /gm)].map((m) => m[1]!).filter((id) => id !== me);
+    await Promise.all(others.map((id) => fx.admin.sendCommand(['CLIENT', 'KILL', 'ID', id])));
     await down;
     await assert.rejects(Promise.resolve(s.dropOwner('y:1')), /offline/i);
     const [late] = await nextEvent<[{ owner: string; records: number }]>(s, 'lateDrop', 5000);
@@ -186,7 +186,7 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     await s.add(`${s.instanceId}:1`, rec(3, 'Three', 'p', 3));
     await s.add(`${s.instanceId}:1`, rec(4, 'Four', 'p', 3));
     const down = nextEvent<[Error]>(s, 'unavailable', 5000);
-    await redis.kill();
+    await fx.redis.kill();
     await down;
     const started = performance.now();
     await assert.rejects(s.lookup(3));
@@ -194,11 +194,11 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     await assert.rejects((async () => { for await (const _ of s.list()) break; })());
     assert.ok(performance.now() - started < 500, `failing took ${performance.now() - started} ms`);
     const recovered = nextEvent<[{ reasserted: number; reason: string }]>(s, 'recovered', 10_000);
-    await redis.restart();
+    await fx.redis.restart();
     assert.deepEqual((await recovered)[0], { reasserted: 2, reason: 'reconnected' });
     assert.deepEqual(await s.lookup(3), [rec(3, 'Three', 'p', 3)]);
     assert.deepEqual(await s.counts(), { peers: 1, records: 2 });
-    await withTimeout(admin.ping(), 5000, 'the admin client to reconnect');
+    await withTimeout(fx.admin.ping(), 5000, 'the fx.admin client to reconnect');
   });
 
   test('a LIST that loses Redis after its first page ends early, with a warning', T, async () => {
@@ -209,15 +209,15 @@ describe('RedisStore beyond the conformance suite', { skip }, () => {
     assert.equal(first.done, false);
     assert.equal(first.value!.length, 10);
     const down = nextEvent(s, 'unavailable', 5000);
-    await redis.kill();
+    await fx.redis.kill();
     await down;
     const warned = nextEvent<[Error]>(s, 'warning', 5000);
     assert.deepEqual(await it.next(), { done: true, value: undefined });
     assert.match((await warned)[0].message, /^LIST cut short: /);
     const back = nextEvent(s, 'recovered', 10_000);
-    await redis.restart();
+    await fx.redis.restart();
     await back;
-    await withTimeout(admin.ping(), 5000, 'the admin client to reconnect');
+    await withTimeout(fx.admin.ping(), 5000, 'the fx.admin client to reconnect');
   });
 
   test('start() against a closed port fails with the reason, quickly', T, async () => {
