@@ -87,13 +87,16 @@ export async function runConsoleBench(cfg: BenchConfig, log: (s: string) => void
       ratio: cpu[mode]! / cpu.quiet!, note: `least of ${rounds}`,
     });
   }
-  if (best.blocked === undefined) return rows;
+  if (best.blocked === undefined || best.text === undefined) return rows;
+  // Against the same server whose pipe is read: the same lines are made, so the difference is
+  // what a reader that stopped costs (the pending lines and the pipe), not the young
+  // generation that any per-request logging grows.
   const growth = best.blocked.rssGrowth / 1e6;
-  const quietGrowth = quiet.rssGrowth / 1e6;
+  const readGrowth = best.text.rssGrowth / 1e6;
   rows.push({
-    figure: `server RSS growth while ${LABEL.blocked}`, value: growth, unit: 'MB', reference: quietGrowth, referenceLabel: '--quiet',
-    target: '< 10 MB over --quiet (bounded)', pass: judge(growth - quietGrowth < 10),
-    note: `${best.blocked!.load.answered.toLocaleString('en-US')} requests logged into a full pipe in ${cfg.durationMs} ms; lines beyond 1 MiB pending are dropped and counted`,
+    figure: `server RSS growth while ${LABEL.blocked}`, value: growth, unit: 'MB', reference: readGrowth, referenceLabel: `${LABEL.text}, pipe read`,
+    target: '< 10 MB over the pipe read (bounded)', pass: judge(growth - readGrowth < 10),
+    note: `${best.blocked!.load.answered.toLocaleString('en-US')} requests logged into a full pipe in ${cfg.durationMs} ms; lines beyond 1 MiB pending are dropped and counted, unbuilt; --quiet grew ${(quiet.rssGrowth / 1e6).toFixed(2)} MB`,
   });
   return rows;
 }

@@ -29,9 +29,13 @@ export function attachConsoleLog(server: IndexServer, options: ConsoleLogOptions
     log.status(server.connectionCount, counts.peers, counts.records, options.write === undefined ? stdoutLog().dropped : 0);
   };
   let changed = false;
+  const toStdout = options.write === undefined;
   const onRequest = (e: RequestEvent) => {
     changed = true;
-    if (options.requests) log.request(e);
+    if (!options.requests) return;
+    // stdout not keeping up: the line would be dropped, so it is counted without being built.
+    if (toStdout && stdoutLog().full) stdoutLog().drop();
+    else log.request(e);
   };
   server.on('request', onRequest);
   server.on('listening', (a) => {

@@ -51,12 +51,25 @@ export class LogWriter {
     this.timer.unref();
   }
 
+  /**
+   * True while a new line would be dropped: a caller can then skip building the line and
+   * call `drop()` instead (a blocked stdout then costs no formatting per request either).
+   */
+  get full(): boolean {
+    return this.closed || this.pendingChars + (this.unwritten?.length ?? 0) >= this.opts.maxPendingBytes;
+  }
+
+  /** Counts one line as dropped without building it (see `full`). */
+  drop(): void {
+    this.dropped++;
+    this.droppedUnreported++;
+  }
+
   /** Appends one line (without its newline). */
   line(text: string): void {
     if (this.closed) return;
-    if (this.pendingChars + (this.unwritten?.length ?? 0) >= this.opts.maxPendingBytes) {
-      this.dropped++;
-      this.droppedUnreported++;
+    if (this.full) {
+      this.drop();
       return;
     }
     this.pending.push(text);

@@ -71,6 +71,26 @@ test('LogWriter: a destination that takes nothing makes it drop and count lines 
   w.close();
 });
 
+test('LogWriter: full says when a line would be dropped, and drop() counts one unbuilt line in the notice', { timeout: 5000 }, () => {
+  const sink = fakeSink(0);
+  const w = new LogWriter(sink, { flushIntervalMs: 60_000, maxPendingBytes: 26, dropNotice: (n) => `DROPPED ${n}` });
+  assert.equal(w.full, false);
+  w.line('request 0001'); // 13 bytes pending
+  assert.equal(w.full, false);
+  w.line('request 0002'); // 26: the bound
+  assert.equal(w.full, true);
+  w.drop();
+  w.drop();
+  assert.equal(w.dropped, 2);
+  sink.room = Infinity;
+  w.flush();
+  assert.equal(w.full, false, 'room again once the pending lines are out');
+  w.flush();
+  assert.deepEqual(lines(sink.taken), ['request 0001', 'request 0002', 'DROPPED 2']);
+  w.close();
+  assert.equal(w.full, true, 'a closed writer takes nothing');
+});
+
 test('LogWriter: a partial write keeps the rest for the next flush, byte for byte', { timeout: 5000 }, () => {
   const sink = fakeSink(5);
   const w = new LogWriter(sink, { flushIntervalMs: 60_000 });
