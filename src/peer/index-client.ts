@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
-  END_LINE, ProtocolError, ResponseParser, encodeAddIn, encodeListIn, encodeLookupIn,
-  type ClientStyle, type IndexMethod, type IndexResponse, type PeerAddress,
+  END_LINE, ProtocolError, ResponseParser, encodeAddIn, encodeConnectLine, encodeListIn, encodeLookupIn,
+  type ClientStyle, type IndexMethod, type IndexResponse, type PeerAddress, type ServerEvidence,
 } from '../protocol/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RefusedAdds, REFUSED_ADD_BACKOFF } from './refused-adds.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { DeadlineTimer } from '../clock/deadline-timer.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { ServerDialect } from './server-dialect.js';
+import { ServerDialect, type Verdict } from './server-dialect.js';
 
 export interface IndexClientOptions {
   server: PeerAddress;
@@ -46,6 +46,12 @@ const MAX_KNOWN_TITLES = 10_000;
 export class IndexUnreachableError extends Error {
   override readonly name = 'IndexUnreachableError';
 }
+
+/**
+ * The server stopped reading this connection (DIALECTS.md E, F): its requests go again on a
+ * fresh one. Escapes only when the tries are used up, as the unreachable error it then is.
+ */
+class RedialNeeded extends IndexUnreachableError {}
 
 export interface IndexClientEvents {
   connected: [{ localAddress: string; reconnect: boolean }];
@@ -101,6 +107,11 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   private probe: Promise<unknown> | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private readonly knownTitles = new Map<number, string>();
+  /** The server no longer reads this connection: the next request goes on a fresh one. */
+  private spent = false;
+  private redialing: Promise<void> | null = null;
+  /** The dialect's `CONNECT` line went out on this connection (E). */
+  private connectSent = false;
 
   constructor(options: IndexClientOptions) {
     super();
@@ -129,7 +140,7 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     return this.socket !== null;
   }
 
-  /** The server's dialect as its reactions showed it (DIALECTS.md): `spec`, `C`, `D`, `G`. */
+  /** The server's dialect as its reactions showed it (DIALECTS.md): `spec`, `C`, `D`, `E`, `F`, `G`. */
   get serverDialect(): string {
     return this.dialect.id;
   }
@@ -235,13 +246,67 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   }
 
   /** One request, sent again (at most 3 times) while the answers teach a better style. */
-  private async exchange(method: IndexMethod, build: (style: ClientStyle) => string, probing: boolean): Promise<IndexResponse> {
+  private async exchange(method: IndexMethod, build: (style: ClientStyle) => string, probing: boolean, redialing = false): Promise<IndexResponse> {
     for (let tries = 0; ; tries++) {
+      // (The re-ADDs of a redial go on the fresh connection it is opening.)
+      if (!redialing && (this.spent || this.redialing !== null)) await this.redial();
       const dialect = this.dialect;
-      const res = await this.send(method, build(dialect.style), probing);
-      if (tries >= 3 || dialect !== this.dialect || dialect.react(method, res) === 'take') return res;
+      let res: IndexResponse;
+      try {
+        res = await this.send(method, build(dialect.style), probing);
+      } catch (err) {
+        if (err instanceof RedialNeeded && tries < 3) continue;
+        throw err;
+      }
+      if (dialect !== this.dialect) return res;
+      const verdict = dialect.answered(method, res);
+      if (verdict.redial) this.spent = true;
+      if (tries >= 3 || verdict.then !== 'again') return res;
       this.parser.dropPartialLine();
     }
+  }
+
+  /** Evidence that is not an answer (`silence`, `closed`), weighed while the dialect is unknown. */
+  private reactTo(on: ServerEvidence): Verdict | null {
+    const first = this.pending[0];
+    if (first === undefined || this.probe === null || this.closed) return null;
+    const verdict = this.dialect.react(first.method, on);
+    return verdict.then === 'take' && !verdict.redial ? null : verdict;
+  }
+
+  /** A fresh connection in the same dialect; what this peer registered goes again (§1: the server forgot it). */
+  private redial(): Promise<void> {
+    this.redialing ??= this.reopen().finally(() => {
+      this.redialing = null;
+    });
+    return this.redialing;
+  }
+
+  private async reopen(): Promise<void> {
+    const old = this.socket;
+    this.spent = false;
+    if (old !== null) {
+      this.socket = null; // its close is ours: neither 'disconnected' nor a reconnect
+      this.detach();
+      this.rejectPending(new RedialNeeded(`index server ${this.serverLabel} stopped reading the connection`));
+      old.destroy();
+    }
+    let socket: Socket;
+    try {
+      socket = await this.open();
+    } catch (err) {
+      if (this.reconnect && !this.closed) this.scheduleReconnect();
+      throw err;
+    }
+    if (this.closed) {
+      socket.destroy();
+      throw new IndexUnreachableError(`index server ${this.serverLabel}: client closed`);
+    }
+    this.attach(socket, false, this.dialect);
+    await Promise.allSettled([...this.registered].map(([rfc, title]) =>
+      this.exchange('ADD', (style) => encodeAddIn(style, rfc, title, this.identity), false, true).then((res) => {
+        if (res.status === 200) this.acceptedHere.add(rfc);
+      })));
   }
 
   private send(method: IndexMethod, bytes: string, probing: boolean): Promise<IndexResponse> {
@@ -256,11 +321,20 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
       }, this.requestTimeoutMs);
       this.pending.push({ method, resolve, reject, timer });
       this.parser.expect(method);
+      if (this.dialect.style.connect && !this.connectSent) {
+        // E: before any request, never answered.
+        socket.write(encodeConnectLine(this.identity.port));
+        this.connectSent = true;
+      }
       socket.write(bytes);
-      if (probing && this.dialects && !this.dialect.style.end) {
+      if (probing && this.dialects) {
+        if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
         this.silenceTimer = setTimeout(() => {
           this.silenceTimer = null;
-          if (this.socket === socket && this.dialect.silent()) socket.write(END_LINE);
+          if (this.socket !== socket) return;
+          const verdict = this.reactTo('silence');
+          if (verdict?.then === 'complete') socket.write(END_LINE); // G: what `end` adds to the request just sent
+          if (verdict?.redial === true) this.redial().catch(() => {});
         }, this.silenceProbeMs);
       }
     });
@@ -274,12 +348,17 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
   }
 
 
-  private attach(socket: Socket, reconnect: boolean): void {
+  /** `dialect`: kept from the connection this one replaces (a redial), else from what was remembered. */
+  private attach(socket: Socket, reconnect: boolean, dialect?: ServerDialect): void {
     this.socket = socket;
     this.acceptedHere.clear();
     this.parser = this.newParser();
-    this.dialect = new ServerDialect(this.serverLabel, this.dialects);
-    this.probe = null;
+    this.connectSent = false;
+    this.spent = false;
+    if (dialect === undefined) {
+      this.dialect = new ServerDialect(this.serverLabel, this.dialects);
+      this.probe = null;
+    }
     this.healthyTimer = setTimeout(() => this.markHealthy(), this.healthyAfterMs);
     this.healthyTimer.unref();
     socket.setKeepAlive(true, 15_000);
@@ -293,7 +372,7 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
       this.lastError = describeNetError(err);
     });
     socket.on('close', () => this.onClose(socket));
-    this.emit('connected', { localAddress: socket.localAddress ?? '', reconnect });
+    if (dialect === undefined) this.emit('connected', { localAddress: socket.localAddress ?? '', reconnect });
   }
 
   private drain(): void {
@@ -330,20 +409,36 @@ export class IndexClient extends EventEmitter<IndexClientEvents> {
     p.resolve(res);
   }
 
-  private onClose(socket: Socket): void {
-    if (this.socket !== socket) return;
-    this.socket = null;
+  /** Timers of the connection that just went away. */
+  private detach(): void {
     this.idle.clear();
     if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
     this.silenceTimer = null;
     if (this.healthyTimer !== null) clearTimeout(this.healthyTimer);
     this.healthyTimer = null;
-    const reason = socket.errored?.message ?? 'connection closed by the server';
-    this.lastError = reason;
+  }
+
+  private rejectPending(err: Error): void {
     for (const p of this.pending.splice(0)) {
       clearTimeout(p.timer);
-      p.reject(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${reason})`));
+      p.reject(err);
     }
+  }
+
+  private onClose(socket: Socket): void {
+    if (this.socket !== socket) return;
+    const verdict = this.reactTo('closed');
+    this.socket = null;
+    this.detach();
+    const reason = socket.errored?.message ?? 'connection closed by the server';
+    this.lastError = reason;
+    if (verdict?.redial === true) {
+      // E: an LF request before CONNECT killed the server's thread. Its request goes again.
+      this.spent = true;
+      this.rejectPending(new RedialNeeded(`index server ${this.serverLabel} closed the connection unanswered`));
+      return;
+    }
+    this.rejectPending(new IndexUnreachableError(`index server ${this.serverLabel} unreachable (${reason})`));
     if (this.closed) return;
     this.emit('disconnected', { reason });
     if (this.reconnect) this.scheduleReconnect();

@@ -1,72 +1,78 @@
-import { SPEC_CLIENT, type ClientStyle, type DialectId, type IndexMethod, type IndexResponse } from '../protocol/index.js';
+import {
+  SPEC_CLIENT, answerEvidence, isSpecClient, serverReaction,
+  type ClientStyle, type DialectId, type IndexMethod, type IndexResponse, type ServerEvidence, type ServerReaction,
+} from '../protocol/index.js';
 
 /**
  * How our index client writes to one index server (DIALECTS.md, our client → their server).
- * A connection starts in the spec's bytes and switches only on the server's reaction: a 505
- * to a correct request (D, E: LF; D: `LIST` without `ALL`), a garbled ADD echo (C stores our
- * empty line in the title), silence on a fresh connection (G waits for `END`). What worked is
- * remembered per server address, so the next connection starts in the right style.
+ * A connection starts in the spec's bytes and switches only on the server's reaction, as the
+ * dialect table's `server` entries say (a 505, a garbled echo, mixed line ends, silence, a
+ * close). What worked is remembered per server address, so the next connection starts in
+ * the right style.
  */
 const MAX_REMEMBERED = 1024;
-const remembered = new Map<string, ClientStyle>();
+const remembered = new Map<string, { style: ClientStyle; id: DialectId }>();
 
-export type Reaction = 'take' | 'again';
+/** What follows a piece of evidence (ServerReaction's `then`, and whether to redial). */
+export interface Verdict {
+  readonly then: ServerReaction['then'];
+  readonly redial: boolean;
+}
+
+const TAKE: Verdict = { then: 'take', redial: false };
 
 export class ServerDialect {
   style: ClientStyle;
   /** The style is known (remembered, or learnt from a first answer): requests may pipeline. */
   settled: boolean;
+  /** The server's dialect as far as its reactions showed it. */
+  id: DialectId;
+  /** What `id` was before G's silence reaction, for when no `END` comes back. */
+  private beforeSilence: DialectId = 'spec';
 
   constructor(private readonly key: string, private readonly enabled: boolean) {
     const known = enabled ? remembered.get(key) : undefined;
-    this.style = known ?? SPEC_CLIENT;
+    this.style = known?.style ?? SPEC_CLIENT;
+    this.id = known?.id ?? 'spec';
     this.settled = !enabled || known !== undefined;
   }
 
   /** What an answer calls for: take it, or send the same request again in the style now learnt. */
-  react(method: IndexMethod, res: IndexResponse): Reaction {
-    if (!this.enabled) return 'take';
-    if (res.status === 505) {
-      if (this.style.eol === '\r\n') return this.adopt({ eol: '\n' });
-      if (method === 'LIST' && this.style.listAll) return this.adopt({ listAll: false });
+  answered(method: IndexMethod, res: IndexResponse): Verdict {
+    for (const on of answerEvidence(res)) {
+      const v = this.react(method, on);
+      if (v !== TAKE) return v;
     }
-    if (method === 'ADD' && res.garbledEcho === true && this.style.emptyLine) return this.adopt({ emptyLine: false, finalEol: false });
-    return 'take';
+    return TAKE;
   }
 
-  /** A fresh connection stayed silent after our request: true once, when an `END` line should follow. */
-  silent(): boolean {
-    if (!this.enabled || this.settled || this.style.end) return false;
-    this.style = { ...this.style, end: true };
-    return true;
+  /** Evidence other than an answer (`silence`, `closed`), or one of an answer's. */
+  react(method: IndexMethod, on: ServerEvidence): Verdict {
+    if (!this.enabled) return TAKE;
+    if (on === 'silence' && this.settled) return TAKE;
+    const hit = serverReaction(on, method, this.style);
+    if (hit === null) return TAKE;
+    if (on === 'silence') this.beforeSilence = this.id;
+    this.style = { ...this.style, ...hit.reaction.adopt };
+    this.id = hit.dialect.id;
+    if (this.settled) this.remember(); // learnt later (D's LIST, F): kept for the next connection too
+    return { then: hit.reaction.then, redial: hit.reaction.redial === true };
   }
 
   /** `endFramed`: an `END` line came back; a slow spec server that got our `END` shows none. */
   settle(endFramed: boolean): void {
     this.settled = true;
     if (!this.enabled) return;
-    if (this.style.end && !endFramed) this.style = { ...this.style, end: false };
+    if (this.style.end && !endFramed) {
+      this.style = { ...this.style, end: false };
+      this.id = this.beforeSilence;
+    }
     this.remember();
   }
 
   private remember(): void {
     remembered.delete(this.key);
-    const s = this.style;
-    if (s.eol !== SPEC_CLIENT.eol || s.emptyLine !== SPEC_CLIENT.emptyLine || s.finalEol !== SPEC_CLIENT.finalEol || s.end || !s.listAll) remembered.set(this.key, s);
+    if (!isSpecClient(this.style)) remembered.set(this.key, { style: this.style, id: this.id });
     if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
-  }
-
-  /** The server's dialect as far as its reactions showed it. */
-  get id(): DialectId {
-    if (this.style.end) return 'G';
-    if (!this.style.listAll || this.style.eol === '\n') return 'D';
-    if (!this.style.emptyLine) return 'C';
-    return 'spec';
-  }
-
-  private adopt(change: Partial<ClientStyle>): Reaction {
-    this.style = { ...this.style, ...change };
-    if (this.settled) this.remember(); // learnt later (D's LIST): kept for the next connection too
-    return 'again';
   }
 }

@@ -45,6 +45,8 @@ export interface IndexResponse {
    * line in the title and echoes it): evidence for how to write to that server.
    */
   garbledEcho?: true;
+  /** Its lines ended both in CR LF and in LF alone (DIALECTS.md F: `P2P-CI/1.0 200 OK\r\n\n`). */
+  mixedLineEnds?: true;
 }
 
 /** Headers of a GET answer (§3), as sent or as a tolerant reader found them. */

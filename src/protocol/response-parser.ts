@@ -18,6 +18,9 @@ export interface ResponseParserOptions {
 
 type Phase = 'status' | 'add-record' | 'records';
 
+const CRLF_END = 1;
+const LF_END = 2;
+
 /**
  * Client-side reader of index-server responses. Tell it, in order, which request each
  * answer belongs to (`expect`), push bytes, pull responses. Tolerates (§6): LF-only lines,
@@ -43,6 +46,8 @@ export class ResponseParser {
   private lastByteAt = 0;
   /** A status line read while finishing a response; it starts the next one. */
   private carried: string | null = null;
+  /** How the lines of the response being read ended: CRLF = 1, LF alone = 2. */
+  private ends = 0;
 
   constructor(options: ResponseParserOptions = {}) {
     this.lines = new LineReader(options.maxLineBytes ?? 65536);
@@ -67,18 +72,20 @@ export class ResponseParser {
   next(): IndexResponse | ProtocolError | null {
     for (;;) {
       let line: string | typeof LINE_TOO_LONG | null;
+      let end = 0;
       if (this.carried !== null) {
         line = this.carried;
         this.carried = null;
       } else {
         line = this.lines.nextLine();
+        end = this.lines.lastEnd === 'crlf' ? CRLF_END : this.lines.lastEnd === 'lf' ? LF_END : 0;
       }
       if (line === null) return null;
       if (line === LINE_TOO_LONG) {
         if (this.phase === 'status') return new ProtocolError('LINE_TOO_LONG', 'response line too long');
         continue;
       }
-      const out = this.onLine(line);
+      const out = this.onLine(line, end);
       if (out !== null) return out;
     }
   }
@@ -98,7 +105,7 @@ export class ResponseParser {
     if (!endOfInput && now < this.lastByteAt + this.idleMs) return null;
     const tail = this.lines.takePartialLine();
     if (typeof tail === 'string') {
-      const out = this.onLine(tail);
+      const out = this.onLine(tail, 0);
       if (out !== null && !(out instanceof ProtocolError)) return out;
     }
     return (this.phase as Phase) === 'status' ? null : this.finish();
@@ -114,8 +121,9 @@ export class ResponseParser {
     this.lines.takePartialLine();
   }
 
-  private onLine(line: string): IndexResponse | ProtocolError | null {
+  private onLine(line: string, lineEnd: number): IndexResponse | ProtocolError | null {
     const blank = line.trim() === '';
+    this.ends = this.phase === 'status' ? lineEnd : this.ends | lineEnd;
     // DIALECTS.md G: a line END follows every answer.
     const end = this.dialects && line.trim() === 'END';
     if (end) this.endLines++;
@@ -179,7 +187,9 @@ export class ResponseParser {
     this.phase = 'status';
     const out: IndexResponse = { status: this.status, phrase: this.phrase, records: this.records };
     if (this.garbled) out.garbledEcho = true;
+    if (this.dialects && this.ends === (CRLF_END | LF_END)) out.mixedLineEnds = true;
     this.garbled = false;
+    this.ends = 0;
     this.records = [];
     return out;
   }

@@ -1,13 +1,21 @@
-import { DIALECT_TABLE, type Dialect, type DialectId } from './table.js';
+import { DIALECT_TABLE, type Dialect, type DialectId, type ServerEvidence, type ServerReaction } from './table.js';
 import { SHAPE } from './shape.js';
+import type { ClientStyle } from './request-encode.js';
+import type { IndexMethod, IndexResponse } from '../messages.js';
 
 /** Lookups built once from the table: keyed maps, never a scan per request. */
 const BY_ID = new Map<DialectId, Dialect>();
 const SILENT = new Map<string, { dialect: Dialect; evidence: number }>();
 const REQUEST_VERSIONS = new Map<string, Dialect>();
 const STATUS_VERSIONS = new Map<string, Dialect>();
+const REACTIONS = new Map<ServerEvidence, { dialect: Dialect; reaction: ServerReaction }[]>();
 for (const d of DIALECT_TABLE) {
   if (!BY_ID.has(d.id)) BY_ID.set(d.id, d);
+  for (const reaction of d.server ?? []) {
+    const list = REACTIONS.get(reaction.on) ?? [];
+    list.push({ dialect: d, reaction });
+    REACTIONS.set(reaction.on, list);
+  }
   for (const s of d.silentLines ?? []) SILENT.set(s.word, { dialect: d, evidence: s.evidence });
   if (d.requestVersion !== undefined) REQUEST_VERSIONS.set(d.requestVersion.toUpperCase(), d);
   if (d.statusVersion !== undefined) STATUS_VERSIONS.set(d.statusVersion.toUpperCase(), d);
@@ -48,4 +56,27 @@ export function requestVersionDialect(word: string): Dialect | null {
 /** The dialect whose uploader writes this word where a status line has `P2P-CI/1.0`, or null. */
 export function statusVersionDialect(word: string): Dialect | null {
   return STATUS_VERSIONS.get(word.toUpperCase()) ?? null;
+}
+
+/**
+ * The reaction of the table to evidence from an index server, given how our client writes to
+ * it now: the first entry for this evidence whose method and `when` fit, or null (nothing to
+ * change: a spec server's answers never match).
+ */
+export function serverReaction(on: ServerEvidence, method: IndexMethod, style: ClientStyle): { dialect: Dialect; reaction: ServerReaction } | null {
+  for (const e of REACTIONS.get(on) ?? []) {
+    const r = e.reaction;
+    if (r.method !== undefined && r.method !== method) continue;
+    if ((Object.keys(r.when) as (keyof ClientStyle)[]).every((k) => r.when[k] === style[k])) return e;
+  }
+  return null;
+}
+
+/** What an answer's bytes show about its server, in the order they are weighed. */
+export function answerEvidence(res: IndexResponse): ServerEvidence[] {
+  const out: ServerEvidence[] = [];
+  if (res.status === 505) out.push('status-505');
+  if (res.garbledEcho === true) out.push('garbled-echo');
+  if (res.mixedLineEnds === true) out.push('mixed-line-ends');
+  return out;
 }

@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION } from '../version.js';
+import { END_LINE } from './answer-encode.js';
 
 /**
  * How our requests are written to a counterpart's server or uploader. The spec style is
@@ -37,19 +38,29 @@ export interface ClientStyle {
   readonly end: boolean;
   /** `LIST ALL` (§2) or `LIST` alone (D takes the second word for the version). */
   readonly listAll: boolean;
+  /** A line `CONNECT <upload port> P2P-CI/1.0` first on every connection (E serves nobody without it). */
+  readonly connect: boolean;
 }
 
-export const SPEC_CLIENT: ClientStyle = { eol: '\r\n', emptyLine: true, finalEol: true, end: false, listAll: true };
+export const SPEC_CLIENT: ClientStyle = { eol: '\r\n', emptyLine: true, finalEol: true, end: false, listAll: true, connect: false };
+
+/** True when `style` writes exactly the spec's bytes. */
+export function isSpecClient(style: ClientStyle): boolean {
+  return (Object.keys(SPEC_CLIENT) as (keyof ClientStyle)[]).every((k) => style[k] === SPEC_CLIENT[k]);
+}
+
+/** The line E's server needs before any request on a connection; it is never answered. */
+export function encodeConnectLine(uploadPort: number): string {
+  return `CONNECT ${uploadPort} ${PROTOCOL_VERSION}\n`;
+}
 
 function request(style: ClientStyle, lines: string[]): string {
   const e = style.eol;
   let out = lines.join(e);
   if (style.finalEol) out += e;
   if (style.emptyLine) out += e;
-  return style.end ? out + END_REQUEST_LINE : out;
+  return style.end ? out + END_LINE : out;
 }
-
-const END_REQUEST_LINE = 'END\n';
 
 export function encodeAddIn(style: ClientStyle, rfc: number, title: string, from: { host: string; port: number }): string {
   return request(style, [`ADD RFC ${rfc} ${PROTOCOL_VERSION}`, `Host: ${from.host}`, `Port: ${from.port}`, `Title: ${title}`]);

@@ -1,4 +1,6 @@
 import { SHAPE } from './shape.js';
+import type { ClientStyle } from './request-encode.js';
+import type { IndexMethod } from '../messages.js';
 
 /**
  * The known P2P-CI dialects (DIALECTS.md), one entry each, as data: a fingerprint (the request
@@ -24,6 +26,43 @@ export interface Fingerprint {
   readonly none?: number;
 }
 
+/** What an index server did that shows its dialect to our client (DIALECTS.md, our client → their server). */
+export type ServerEvidence =
+  /** A 505 to a correct request. */
+  | 'status-505'
+  /** An ADD answer whose echo line is neither a record nor a status line. */
+  | 'garbled-echo'
+  /** An answer whose lines end both in CR LF and in LF alone (F's `P2P-CI/1.0 200 OK\r\n\n`). */
+  | 'mixed-line-ends'
+  /** A fresh connection stayed silent after our first request. */
+  | 'silence'
+  /** The connection closed with our request unanswered. */
+  | 'closed';
+
+/**
+ * How our index client reacts to a piece of evidence from a server of this dialect: the
+ * change to how it writes, and what becomes of the request that drew the evidence.
+ */
+export interface ServerReaction {
+  readonly on: ServerEvidence;
+  /** Only for answers to this method. */
+  readonly method?: IndexMethod;
+  /** Only while our style has these values: the evidence shows this dialect only then. */
+  readonly when: Partial<ClientStyle>;
+  readonly adopt: Partial<ClientStyle>;
+  /**
+   * `again`: the answer was the reaction, not the answer; the request goes again in the new
+   * style. `complete`: the request already sent is completed by what the new style adds (G's
+   * `END`). `take`: the answer stands.
+   */
+  readonly then: 'again' | 'complete' | 'take';
+  /**
+   * The server no longer reads this connection (E's thread died; F takes our empty line for a
+   * request and dies): a fresh connection before the next request.
+   */
+  readonly redial?: boolean;
+}
+
 export interface Dialect {
   readonly id: DialectId;
   readonly summary: string;
@@ -46,6 +85,8 @@ export interface Dialect {
   readonly requestVersion?: string;
   /** The version word of its uploader's status lines, when not `P2P-CI/x.y`. */
   readonly statusVersion?: string;
+  /** How our index client recognises its server and adapts to it, tried in table order. */
+  readonly server?: readonly ServerReaction[];
 }
 
 export const SPEC_ANSWER: AnswerStyle = { eol: '\r\n', version: 'P2P-CI/1.0', emptyAfterStatus: true, recordPrefix: true };
@@ -67,6 +108,8 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     answer: SPEC_ANSWER,
     endFramed: true,
     silentLines: [{ word: 'END', evidence: END_FRAMED }],
+    // Its server answers nothing before a line END: a spec server answers at once.
+    server: [{ on: 'silence', when: { eol: '\r\n', end: false }, adopt: { end: true }, then: 'complete' }],
   },
   {
     id: 'E',
@@ -74,6 +117,9 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     matches: [{ all: CONNECT_FIRST }],
     answer: SPEC_ANSWER,
     silentLines: [{ word: 'CONNECT', evidence: CONNECT_FIRST }, { word: 'QUIT', evidence: 0 }],
+    // Its server answers CRLF with 505 (D's reaction below teaches LF), and an LF request
+    // before `CONNECT` kills its thread: the connection closes unanswered.
+    server: [{ on: 'closed', when: { eol: '\n', connect: false }, adopt: { connect: true }, then: 'again', redial: true }],
   },
   {
     // Its client takes an empty line right after the status line for a record and crashes.
@@ -91,12 +137,17 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     matches: [{ all: LAST_LF }, { all: COLONLESS_HEADER }],
     answer: { ...SPEC_ANSWER, emptyAfterStatus: false, recordPrefix: false },
     statusVersion: 'P2PCI/1.0',
+    // Its server reads exactly 4 lines per request (3 for LIST): our empty line is the next
+    // request's first line and its thread dies. Its answers end CRLF lines with a bare LF.
+    server: [{ on: 'mixed-line-ends', when: { emptyLine: true }, adopt: { emptyLine: false }, then: 'take', redial: true }],
   },
   {
     id: 'C',
     summary: 'CRLF between lines, no final line end, no empty line',
     matches: [{ all: CRLF | UNTERMINATED, none: LF }],
     answer: SPEC_ANSWER,
+    // Its server stores everything after `Title:`, our line ends included, and echoes it.
+    server: [{ on: 'garbled-echo', method: 'ADD', when: { emptyLine: true }, adopt: { emptyLine: false, finalEol: false }, then: 'again' }],
   },
   {
     id: 'A',
@@ -109,6 +160,12 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     summary: 'LF with the empty line',
     matches: [{ all: LF | BLANK_END, none: CRLF }],
     answer: SPEC_ANSWER,
+    // Its server splits on LF alone (a CRLF request's version is `P2P-CI/1.0\r`) and takes
+    // LIST's second word for the version.
+    server: [
+      { on: 'status-505', when: { eol: '\r\n' }, adopt: { eol: '\n' }, then: 'again' },
+      { on: 'status-505', method: 'LIST', when: { eol: '\n', listAll: true }, adopt: { listAll: false }, then: 'again' },
+    ],
   },
   {
     id: 'B',

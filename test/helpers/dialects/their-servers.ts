@@ -2,7 +2,10 @@
  * Scripted index servers of the dialects of DIALECTS.md, built from its bytes: how each frames
  * and parses a request, and what it answers (B: no empty lines, no ADD echo, 200 for absent;
  * C: one recv per request, CRLF or 505, the title is everything after `Title:`; D: LF only,
- * `LIST <version>`, `<sp>` records; G: nothing before `END`; H: CRLF only, LIST without RFC).
+ * `LIST <version>`, `<sp>` records; E: CRLF → 505, an ADD before `CONNECT` stored and the
+ * connection closed unanswered, titles cut to their first word; F: exactly 4 lines per request
+ * (3 for LIST), an empty line read as a request kills it, records without RFC, `\r\n\n`;
+ * G: nothing before `END`; H: CRLF only, LIST without RFC).
  */
 import { createServer, type Socket } from 'node:net';
 
@@ -11,6 +14,8 @@ interface Rec {
   title: string;
   host: string;
   port: number;
+  /** The connection that ADDed it (F drops a connection's records when its thread dies). */
+  conn?: Socket;
 }
 
 export interface TheirServer {
@@ -30,6 +35,19 @@ const field = (lines: string[], name: string, trim = true) => {
   return trim ? v.trim() : v;
 };
 const words = (line: string) => line.trim().split(/\s+/);
+
+/** Per connection: E's `CONNECT` port; F's thread died (it reads no more). */
+const state = new WeakMap<Socket, { connectPort?: number; dead?: boolean }>();
+const stateOf = (s: Socket) => {
+  let st = state.get(s);
+  if (st === undefined) state.set(s, (st = {}));
+  return st;
+};
+/** The whole lines of `input` and the unterminated rest. */
+const wholeLines = (input: string): [string[], string] => {
+  const cut = input.lastIndexOf('\n') + 1;
+  return [input.slice(0, cut).split('\n').slice(0, -1), input.slice(cut)];
+};
 
 /** Takes the complete requests off the front of `input` (returns the rest), answering each. */
 const HANDLERS: Record<string, Handler> = {
@@ -97,6 +115,73 @@ const HANDLERS: Record<string, Handler> = {
       }
     }
     return rest;
+  },
+  E(s, input, db) {
+    // One recv is one or more whole messages; lines split on LF alone, so a CRLF request's
+    // version word is `P2P-CI/1.0\r`.
+    const st = stateOf(s);
+    const lines = input.split('\n').filter((l) => l !== '');
+    for (let i = 0; i < lines.length && !st.dead; ) {
+      const head = lines[i]!.split(' ');
+      if (head[0] === 'CONNECT') {
+        st.connectPort = Number(head[1]);
+        i++;
+        continue; // never answered
+      }
+      const block = [lines[i]!];
+      for (i++; i < lines.length && !/^(ADD|LOOKUP|LIST|CONNECT) /.test(lines[i]!); i++) block.push(lines[i]!);
+      if (head.at(-1) !== 'P2P-CI/1.0') {
+        s.write('P2P-CI/1.0 505 P2P-CI Version Not Supported\n\n');
+        continue;
+      }
+      const rfc = Number(head[2]);
+      const rec = (r: Rec) => `RFC ${r.rfc} ${r.title} ${r.host} ${r.port}\n`;
+      if (head[0] === 'ADD') {
+        const title = field(block, 'Title')!.split(' ')[0]!; // cut to its first word
+        db.push({ rfc, title, host: field(block, 'Host')!, port: st.connectPort ?? Number(field(block, 'Port')) });
+        if (st.connectPort === undefined) {
+          // No peer entry for this connection: the thread dies, and the socket closes with it.
+          st.dead = true;
+          s.end();
+          break;
+        }
+        s.write(`P2P-CI/1.0 200 OK\n${rec(db.at(-1)!)}`);
+      } else {
+        const hits = head[0] === 'LIST' ? db : db.filter((r) => r.rfc === rfc);
+        s.write(hits.length === 0 ? 'P2P-CI/1.0 404 Not Found\n\n' : `P2P-CI/1.0 200 OK\n${hits.map(rec).join('')}\n`);
+      }
+    }
+    return '';
+  },
+  F(s, input, db) {
+    // A line reader (CRLF or LF), exactly 4 lines per request and 3 for LIST.
+    const st = stateOf(s);
+    let [lines, rest] = wholeLines(input);
+    lines = lines.map((l) => l.replace(/\r$/, ''));
+    while (!st.dead && lines.length > 0) {
+      const head = lines[0]!.split(' ');
+      if (head.length < 3) {
+        // `""` read as a request line: the thread dies (its finally drops the peer's records);
+        // the socket stays open and is never read again.
+        st.dead = true;
+        for (let i = db.length - 1; i >= 0; i--) if (db[i]!.conn === s) db.splice(i, 1);
+        return '';
+      }
+      const n = head[0] === 'LIST' ? 3 : 4;
+      if (lines.length < n) break;
+      const block = lines.splice(0, n);
+      const rfc = Number(head[2]);
+      const rec = (r: Rec) => `${r.rfc} ${r.title} ${r.host} ${r.port}\r\n`;
+      if (head[0] === 'ADD') {
+        db.push({ rfc, title: field(block, 'Title')!, host: field(block, 'Host')!, port: Number(field(block, 'Port')), conn: s });
+        s.write('P2P-CI/1.0 200 OK\r\n\n');
+      } else {
+        const hits = head[0] === 'LIST' ? db : db.filter((r) => r.rfc === rfc);
+        // (Its error lines in its uploader's words: `P2PCI/1.0 404 NOT FOUND`.)
+        s.write(hits.length === 0 ? 'P2PCI/1.0 404 NOT FOUND\r\n\n' : `P2P-CI/1.0 200 OK\r\n${hits.map(rec).join('')}\n`);
+      }
+    }
+    return st.dead ? '' : lines.map((l) => l + '\n').join('') + rest;
   },
   G(s, input, db) {
     let rest = input;
