@@ -105,3 +105,53 @@ test('dialects off (--strict): D\'s 505 is the answer, no LF retry', { timeout: 
     await srv.close();
   }
 });
+
+test('dialects off (--strict): E gets the spec ADD only, its 505 is the answer; no CONNECT, no second connection', { timeout: 10_000 }, async () => {
+  const srv = await startTheirServer('E');
+  const client = new IndexClient({ server: { host: '127.0.0.1', port: srv.port }, reconnect: false, dialects: false });
+  try {
+    await client.connect();
+    client.identity = me;
+    assert.equal((await client.add(791, T)).status, 505);
+    assert.deepEqual(srv.received.map((chunks) => chunks.join('')), [spec.add]);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+});
+
+test('dialects off (--strict): F\'s answer is taken, the empty line stays and nothing is re-dialled', { timeout: 20_000 }, async () => {
+  const srv = await startTheirServer('F');
+  const client = new IndexClient({ server: { host: '127.0.0.1', port: srv.port }, reconnect: false, dialects: false, requestTimeoutMs: 1000 });
+  try {
+    await client.connect();
+    client.identity = me;
+    assert.equal((await client.add(791, T)).status, 200);
+    // F's reader died on our empty line: the spec client gets no second answer.
+    await assert.rejects(client.lookup(791), /unreachable/);
+    assert.deepEqual(srv.received.map((chunks) => chunks.join('')), [spec.add + spec.lookup(791, T)]);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+});
+
+test('a peer\'s long-lived client (reconnect on) learns E without a reconnect cycle: no disconnected event, ADD answered', { timeout: 10_000 }, async () => {
+  const srv = await startTheirServer('E');
+  const client = new IndexClient({ server: { host: '127.0.0.1', port: srv.port } });
+  const events: string[] = [];
+  client.on('disconnected', () => events.push('disconnected'));
+  client.on('reconnecting', () => events.push('reconnecting'));
+  try {
+    await client.connect();
+    client.identity = me;
+    assert.equal((await client.add(791, T)).status, 200);
+    assert.equal((await client.lookup(791)).status, 200);
+    assert.deepEqual(events, []);
+    assert.equal(srv.received.length, 2);
+    assert.equal(client.serverDialect, 'E');
+  } finally {
+    await client.close();
+    await srv.close();
+  }
+});

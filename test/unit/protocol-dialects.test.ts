@@ -8,6 +8,7 @@ import {
   DIALECT_TABLE, INDEX_METHODS, PEER_METHODS, ProtocolError, RequestParser, SHAPE, SilentLine, SPEC_ANSWER, SPEC_SHAPE,
   dialectById, encodeIndexResponse, encodeIndexResponseIn, encodeRecord, encodeRecordIn, encodeResponseStart,
   encodeResponseStartIn, recogniseShape, statusVersionDialect, type Method, type ParseResult, type Request,
+  ResponseParser, SPEC_CLIENT, encodeAdd, encodeAddIn, encodeConnectLine, serverReaction, type IndexMethod, type IndexResponse,
 } from '../../src/protocol/index.js';
 
 /** Feeds `bytes`, then (if `idle`) lets the idle time pass; returns every result. */
@@ -105,4 +106,44 @@ test('the table: one entry per dialect, every fingerprint reachable, F\'s status
   assert.equal(recogniseShape(SPEC_SHAPE).id, 'spec');
   for (const d of DIALECT_TABLE) for (const m of d.matches) assert.equal(recogniseShape(m.all).id, d.id, `${d.id}'s fingerprint alone`);
   assert.equal(statusVersionDialect('p2pci/1.0')?.id, 'F');
+});
+
+/** The answers a ResponseParser in dialect mode reads from `bytes`, the idle time passed after. */
+function answers(bytes: string, methods: IndexMethod[]): IndexResponse[] {
+  const p = new ResponseParser({ dialects: true, idleCompletionMs: 10 });
+  for (const m of methods) p.expect(m);
+  p.push(Buffer.from(bytes, 'latin1'), 0);
+  const out: IndexResponse[] = [];
+  for (let r = p.next(); r !== null; r = p.next()) if (!(r instanceof ProtocolError)) out.push(r);
+  const last = p.expire(100);
+  if (last !== null) out.push(last);
+  return out;
+}
+
+test('F\'s answers show mixed line ends (CRLF lines, a bare LF after them); spec, LF-only and C\'s answers do not', () => {
+  assert.equal(answers('P2P-CI/1.0 200 OK\r\n\n', ['ADD'])[0]!.mixedLineEnds, true);
+  const [found] = answers('P2P-CI/1.0 200 OK\r\n2 a t vm 1\r\n\n', ['LOOKUP']);
+  assert.equal(found!.mixedLineEnds, true);
+  assert.deepEqual(found!.records, [rec]);
+  assert.equal(answers('P2PCI/1.0 404 NOT FOUND\r\n\n', ['LOOKUP'])[0]!.status, 404);
+  for (const bytes of ['P2P-CI/1.0 200 OK\r\n\r\nRFC 2 a t vm 1\r\n\r\n', 'P2P-CI/1.0 200 OK\nRFC 2 a t vm 1\n\n', '400 Bad Request\r\nRFC already exists under your registration\n']) {
+    assert.equal(answers(bytes, ['ADD'])[0]!.mixedLineEnds, undefined, JSON.stringify(bytes));
+  }
+});
+
+test('the client-side reactions of the table: each evidence, in the style where it shows its dialect', () => {
+  const lf = { ...SPEC_CLIENT, eol: '\n' } as const;
+  assert.equal(serverReaction('status-505', 'ADD', SPEC_CLIENT)?.dialect.id, 'D');
+  assert.equal(serverReaction('status-505', 'LIST', lf)?.reaction.adopt.listAll, false);
+  assert.equal(serverReaction('status-505', 'ADD', lf), null, 'a 505 to an LF ADD teaches nothing more');
+  assert.equal(serverReaction('closed', 'ADD', lf)?.dialect.id, 'E');
+  assert.equal(serverReaction('closed', 'ADD', SPEC_CLIENT), null, 'a spec server closing is no dialect');
+  assert.equal(serverReaction('closed', 'ADD', { ...lf, connect: true }), null);
+  assert.equal(serverReaction('mixed-line-ends', 'LOOKUP', SPEC_CLIENT)?.dialect.id, 'F');
+  assert.equal(serverReaction('mixed-line-ends', 'LOOKUP', { ...SPEC_CLIENT, emptyLine: false }), null);
+  assert.equal(serverReaction('garbled-echo', 'ADD', SPEC_CLIENT)?.dialect.id, 'C');
+  assert.equal(serverReaction('silence', 'LIST', SPEC_CLIENT)?.dialect.id, 'G');
+  assert.equal(encodeConnectLine(5000), 'CONNECT 5000 P2P-CI/1.0\n');
+  assert.equal(encodeAddIn({ ...SPEC_CLIENT, emptyLine: false }, 2, 't', { host: 'vm', port: 1 }), 'ADD RFC 2 P2P-CI/1.0\r\nHost: vm\r\nPort: 1\r\nTitle: t\r\n');
+  assert.equal(encodeAddIn(SPEC_CLIENT, 2, 't', { host: 'vm', port: 1 }), encodeAdd(2, 't', { host: 'vm', port: 1 }), 'the spec style is encode.ts\'s bytes');
 });
