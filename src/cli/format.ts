@@ -36,5 +36,7 @@ export function formatDownload(d: SwarmResult): string {
 
 /** `p2pci get --json` (issue 13): exactly these keys. */
 export function downloadJson(d: SwarmResult): object {
-  return { rfc: d.rfc, bytes: d.bytes, sha256: d.sha256, ms: Math.round(d.ms), resumedFrom: d.resumedFrom, sources: d.sources };
+  const out = { rfc: d.rfc, bytes: d.bytes, sha256: d.sha256, ms: Math.round(d.ms), resumedFrom: d.resumedFrom, sources: d.sources };
+  // Fetched by the 1.0 downloader (--max-sources 1, or an uploader dialect): the dialect it was served in.
+  return d.dialect === undefined ? out : { ...out, dialect: d.dialect };
 }

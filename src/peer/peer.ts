@@ -6,7 +6,8 @@ import { readTitle } from './title-reader.js';
 import { UploadServer, type UploadServerOptions } from './upload-server.js';
 import { IndexClient, type IndexClientOptions } from './index-client.js';
 import type { DownloadOptions } from './downloader.js';
-import { swarmDownload, DEFAULT_MAX_SOURCES, type SwarmOptions, type SwarmResult } from './swarm/swarm-download.js';
+import { DEFAULT_MAX_SOURCES, type SwarmOptions, type SwarmResult } from './swarm/swarm-download.js';
+import { swarmOrDialects } from './swarm/dialect-fallback.js';
 import { singleSourceDownload } from './swarm/single-source.js';
 import type { SwarmProgress } from './swarm/swarm-run.js';
 
@@ -109,7 +110,7 @@ export class Peer {
     const o = { ...this.downloadOptions, ...options };
     const result = (o.maxSources ?? DEFAULT_MAX_SOURCES) === 1
       ? await singleSourceDownload(rfc, peers, this.folder, o)
-      : await swarmDownload(rfc, peers, this.folder, { ...o, onProgress: o.progress });
+      : await swarmOrDialects(rfc, peers, this.folder, o);
     let added = false;
     try {
       added = (await this.add(rfc)).status === 200;

@@ -11,6 +11,7 @@ import { downloadRfc, DownloadError } from '../../src/peer/downloader.js';
 import { ShareFolder } from '../../src/peer/share-folder.js';
 import { fixture, peerFolder } from '../helpers/peer-folders.js';
 import { startTheirUploader } from '../helpers/dialects/their-uploaders.js';
+import { swarmOrDialects } from '../../src/peer/swarm/dialect-fallback.js';
 
 const SPEC_GET = (rfc: number) => `GET RFC ${rfc} P2P-CI/1.0\r\nHost: 127.0.0.1\r\nOS: TestOS\r\n\r\n`;
 const LF_GET = (rfc: number) => `GET RFC ${rfc} P2P-CI/1.0\nHost: 127.0.0.1\nOS: TestOS\n\n`;
@@ -86,3 +87,35 @@ for (const [id, rfc, why] of REFUSED) {
     }
   });
 }
+
+// `p2pci get` fetches with the swarm (p2pci's ranged GET in the spec's bytes): the uploaders
+// of B E F G fail it as DIALECTS.md says (silence, 505, `P2PCI/1.0`), and the 1.0 downloader
+// then gets the file in their dialect.
+for (const id of ['B', 'E', 'F', 'G']) {
+  test(`get's swarm → their uploader ${id}: its failure is evidence, the 1.0 downloader gets the byte-exact file`, { timeout: 30_000 }, async () => {
+    const up = await startTheirUploader(id);
+    const dir = await peerFolder(`their-up-swarm-${id}`);
+    try {
+      const d = await swarmOrDialects(5, [{ host: '127.0.0.1', port: up.port }], new ShareFolder(dir), { os: 'TestOS', silenceMs: 1000 });
+      assert.ok((await readFile(join(dir, 'rfc5.txt'))).equals(await readFile(fixture(5))));
+      assert.equal(d.dialect, id);
+      assert.deepEqual(await readdir(dir), ['rfc5.txt'], 'no partial file of the swarm left');
+    } finally {
+      await up.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('--strict: the swarm\'s failure against E stands, no second try in its dialect', { timeout: 20_000 }, async () => {
+  const up = await startTheirUploader('E');
+  const dir = await peerFolder('their-up-swarm-strict');
+  try {
+    await assert.rejects(swarmOrDialects(5, [{ host: '127.0.0.1', port: up.port }], new ShareFolder(dir), { os: 'TestOS', silenceMs: 1000, dialects: false }), /505/);
+    assert.equal(up.requests.length, 1);
+    assert.deepEqual(await readdir(dir), []);
+  } finally {
+    await up.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

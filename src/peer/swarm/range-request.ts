@@ -34,7 +34,7 @@ export async function requestRange(peer: PeerAddress, rfc: number, first: number
   } catch (err) {
     throw new SourceFailed((err as Error).message);
   }
-  socket.setTimeout(opts.silenceMs, () => socket.destroy(new SourceFailed(`silent for ${opts.silenceMs} ms`)));
+  socket.setTimeout(opts.silenceMs, () => socket.destroy(new SourceFailed(`silent for ${opts.silenceMs} ms`, true)));
   socket.on('error', () => {}); // surfaces through the reads below
   try {
     socket.write(encodeGet(rfc, peer.host, opts.os, { range: encodeRange(first, last), wantReprDigest: WANT_SHA256 }));
@@ -58,7 +58,7 @@ export async function requestRange(peer: PeerAddress, rfc: number, first: number
       }
       return { kind: 'partial', size: range.size, digest, body, socket };
     }
-    throw new SourceFailed(`answered ${head.status} ${head.phrase}`);
+    throw new SourceFailed(`answered ${head.status} ${head.phrase}`, head.status === 505);
   } catch (err) {
     socket.destroy();
     throw asSourceFailure(err);
@@ -77,7 +77,7 @@ async function readHead(bytes: SocketBytes): Promise<GetHeadResult> {
   for (let chunk = await bytes.nextChunk(); chunk !== null; chunk = await bytes.nextChunk()) {
     const r = reader.push(chunk);
     if (r === null) continue;
-    if (r instanceof ProtocolError) throw new SourceFailed(`unreadable answer: ${r.message}`);
+    if (r instanceof ProtocolError) throw new SourceFailed(`unreadable answer: ${r.message}`, true);
     return r;
   }
   const r = reader.end();

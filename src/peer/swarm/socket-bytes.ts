@@ -3,6 +3,13 @@ import type { Socket } from 'node:net';
 /** The source broke the transfer (closed early, sent too much, went silent): its fault, not ours. */
 export class SourceFailed extends Error {
   override readonly name = 'SourceFailed';
+  /**
+   * The failure is one the uploaders of DIALECTS.md show to a spec GET (a 505, a status line
+   * not in the spec's words, silence): the 1.0 downloader, which adapts, may be served.
+   */
+  constructor(message: string, readonly dialectHint = false) {
+    super(message);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ export interface WorkerHost extends FetchContext {
   notify(): void;
   /** Ends the run for an error no other source can fix (the disk); true if `err` is one. */
   fatalError(err: unknown): boolean;
-  drop(src: SwarmSource, reason: string): void;
+  drop(src: SwarmSource, reason: string, dialectHint?: boolean): void;
 }
 
 interface Request {
@@ -64,7 +64,8 @@ export async function runSourceWorker(host: WorkerHost, src: SwarmSource): Promi
         }
       } catch (err) {
         if (host.fatalError(err) || host.stopped) return;
-        host.drop(src, asSourceFailure(err).message);
+        const failure = asSourceFailure(err);
+        host.drop(src, failure.message, failure.dialectHint);
       }
     }
   } finally {

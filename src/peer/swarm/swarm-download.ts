@@ -45,7 +45,11 @@ export interface SwarmResult extends Omit<DownloadResult, 'dialect'> {
  * says the partial file and its state were kept for the next `get`.
  */
 export class SwarmDownloadError extends DownloadError {
-  constructor(message: string, failures: PeerFailure[], readonly sources: SourceReport[], readonly resumable: boolean, local = false, readonly interrupted = false) {
+  /**
+   * `uploaderDialects`: every source failed as a DIALECTS.md uploader fails a spec GET, and
+   * none reported a digest (p2pci's own extension): the 1.0 downloader, which adapts, may be served.
+   */
+  constructor(message: string, failures: PeerFailure[], readonly sources: SourceReport[], readonly resumable: boolean, local = false, readonly interrupted = false, readonly uploaderDialects = false) {
     super(message, failures, local);
   }
 }
@@ -108,7 +112,8 @@ async function downloadLocked(rfc: number, peers: readonly PeerAddress[], folder
     const why = err instanceof Error ? err.message : String(err);
     const local = err instanceof LocalWriteError || (err as NodeJS.ErrnoException).code !== undefined;
     const kept = keep ? ` (the ${run.pieces?.doneBytes ?? 0} bytes received are kept for the next get)` : '';
-    throw new SwarmDownloadError(`download of RFC ${rfc} failed${why.startsWith('from every peer') ? ' ' : ': '}${why}${kept}`, failures.length > 0 ? failures : [{ peer: peers[0]!, reason: why }], sources, keep, local, err instanceof RunFailed && err.interrupted);
+    const dialects = run.sources.every((s) => s.dropped && s.dialectHint === true && s.digest === null);
+    throw new SwarmDownloadError(`download of RFC ${rfc} failed${why.startsWith('from every peer') ? ' ' : ': '}${why}${kept}`, failures.length > 0 ? failures : [{ peer: peers[0]!, reason: why }], sources, keep, local, err instanceof RunFailed && err.interrupted, dialects);
   }
   const sources = run.sources.map(reportOf);
   return { rfc, path: folder.pathOf(rfc), bytes: size, sha256, ms: performance.now() - started, resumedFrom: run.resumedFrom, sources, ...legacyFields(run.sources) };

@@ -205,10 +205,11 @@ export class SwarmRun implements WorkerHost {
     this.hasher.poke();
   }
 
-  drop(src: SwarmSource, reason: string): void {
+  drop(src: SwarmSource, reason: string, dialectHint = false): void {
     if (src.dropped) return;
     src.dropped = true;
     src.reason = reason;
+    if (dialectHint) src.dialectHint = true;
     src.socket?.destroy();
     // A source outvoted on the digest may have sent anything: its pieces are fetched again.
     if (reason.startsWith('reports SHA-256')) this.pieces?.revert(src.index);

@@ -16,6 +16,8 @@ export interface SwarmSource {
   socket: Socket | null;
   /** Reading a whole-file (1.0) answer now: without a digest, its pieces count once it ended exactly. */
   streaming: boolean;
+  /** Dropped for a failure a DIALECTS.md uploader shows to a spec GET (SourceFailed.dialectHint). */
+  dialectHint?: true;
 }
 
 /** A source's line in `--json` and in error messages. */
