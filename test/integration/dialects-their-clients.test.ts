@@ -6,7 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { connect, dribble, readUntil, startIndexServer, writeAll } from '../helpers/net.js';
+import { connect, dribble, readUntil, startIndexServer, withTimeout, writeAll } from '../helpers/net.js';
+import { attachConsoleLog } from '../../src/observe/console-log.js';
+import { startDashboard } from '../../src/observe/http-dashboard.js';
+import type { StatsSnapshot } from '../../src/observe/stats-types.js';
 import { THEIR_CLIENTS, type TheirClient } from '../helpers/dialects/their-clients.js';
 import type { RequestEvent } from '../../src/server/events.js';
 
@@ -94,6 +97,42 @@ test('dialects off (--strict): H gets the spec layout, END and I are refused, CO
       s.destroy();
     }
   } finally {
+    await srv.close();
+  }
+});
+
+test('the request log (text and JSON) and the dashboard\'s peer table name the dialect a connection is served in', { timeout: 20_000 }, async () => {
+  const srv = await startIndexServer();
+  const text: string[] = [];
+  const json: string[] = [];
+  const detach = [
+    attachConsoleLog(srv.server, { format: 'text', requests: true, statusIntervalMs: 0, write: (l) => text.push(l) }),
+    attachConsoleLog(srv.server, { format: 'json', requests: true, statusIntervalMs: 0, write: (l) => json.push(l) }),
+  ];
+  const dash = await startDashboard(srv.server, { port: 0 });
+  const h = await connect(srv.port);
+  const spec = await connect(srv.port);
+  try {
+    await ask(h, THEIR_CLIENTS.H!, THEIR_CLIENTS.H!.add(791, TITLE, me));
+    await writeAll(spec, `ADD RFC 2 P2P-CI/1.0\r\nHost: 127.0.0.1\r\nPort: 5001\r\nTitle: t\r\n\r\n`);
+    await readUntil(spec, (b) => b.toString('latin1').endsWith('5001\r\n\r\n'));
+    assert.equal(text.filter((l) => l.includes('[dialect H]')).length, 1, text.join('\n'));
+    assert.equal(text.filter((l) => l.includes('[dialect')).length, 1, 'a spec connection is not marked');
+    assert.deepEqual(json.filter((l) => l.includes('"dialect":')).map((l) => (JSON.parse(l) as { dialect: string }).dialect).sort(), ['H', 'spec']);
+    const rows = await withTimeout((async () => {
+      for (;;) {
+        const s = (await (await fetch(`${dash.url}stats.json`)).json()) as StatsSnapshot;
+        if (s.peers.list.length === 2 && s.peers.list.every((p) => p.host !== null)) return s.peers.list;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(), 5000, 'both peers in /stats.json');
+    assert.deepEqual(rows.map((p) => [p.port, p.dialect]).sort(), [[5000, 'H'], [5001, 'spec']]);
+    assert.match(await (await fetch(dash.url)).text(), /<th>dialect<\/th>/);
+  } finally {
+    h.destroy();
+    spec.destroy();
+    for (const d of detach) d();
+    await dash.close();
     await srv.close();
   }
 });
