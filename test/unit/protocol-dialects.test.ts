@@ -147,3 +147,18 @@ test('the client-side reactions of the table: each evidence, in the style where 
   assert.equal(encodeAddIn({ ...SPEC_CLIENT, emptyLine: false }, 2, 't', { host: 'vm', port: 1 }), 'ADD RFC 2 P2P-CI/1.0\r\nHost: vm\r\nPort: 1\r\nTitle: t\r\n');
   assert.equal(encodeAddIn(SPEC_CLIENT, 2, 't', { host: 'vm', port: 1 }), encodeAdd(2, 't', { host: 'vm', port: 1 }), 'the spec style is encode.ts\'s bytes');
 });
+
+test('the client reads what their servers write: free text after an error, a CR inside a status line, records without RFC or in <sp> form', () => {
+  // C: a versionless 400 with commentary, then the next answer.
+  const [dup, next] = answers('400 Bad Request\r\nRFC already exists under your registration\nP2P-CI/1.0 404 Not Found\r\n\r\n', ['ADD', 'LOOKUP']);
+  assert.deepEqual([dup!.status, next!.status], [400, 404]);
+  // I echoes a CRLF request's version word, CR included.
+  assert.equal(answers('P2P-CI/1.0\r 505 P2P-CI Version Not Supported\n\n', ['ADD'])[0]!.status, 505);
+  assert.deepEqual(answers('P2P-CI/1.0 200 OK\r\n2 a t vm 1\r\n\r\n', ['LIST'])[0]!.records, [rec]);
+  assert.deepEqual(answers('P2P-CI/1.0 200 OK\n2<sp>a t<sp>vm<sp>40000<sp>1\n\n', ['LIST'])[0]!.records, [rec]);
+  // --strict: none of these is read.
+  const strict = new ResponseParser({ dialects: false });
+  strict.expect('LOOKUP');
+  strict.push(Buffer.from('P2PCI/1.0 404 NOT FOUND\r\n\n'));
+  assert.ok(strict.next() instanceof ProtocolError);
+});
