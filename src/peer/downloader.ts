@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import {
-  END_LINE, GetHeadReader, statusVersionDialect, type DialectId, LF_REQUEST, ProtocolError, SPEC_REQUEST, encodeGetIn, resolveBody, surplusReason, type PeerAddress, type RequestStyle,
+  GetDialect, GetHeadReader, type DialectId, ProtocolError, resolveBody, surplusReason, type PeerAddress,
 } from '../protocol/index.js';
+import { learntUploader, rememberUploader } from './uploader-memory.js';
 import { ShareFolder } from './share-folder.js';
 import { connectWithin, describeNetError } from './net-errors.js';
 import { osDescription } from './os-info.js';
@@ -54,31 +55,14 @@ export class DownloadError extends Error {
 }
 
 class PeerFailed extends Error {
-  constructor(message: string, readonly status?: number) {
+  /** `again`: the uploader's dialect wants the same GET once more, in these bytes. */
+  constructor(message: string, readonly again?: string) {
     super(message);
   }
 }
 
 export const DEFAULT_END_PROBE_MS = 300;
 export const DEFAULT_BODY_SETTLE_MS = 200;
-
-/** What an uploader needed (DIALECTS.md): learnt on one connection, used from the next one on. */
-interface UploaderWays {
-  style: RequestStyle;
-  end: boolean;
-}
-const MAX_REMEMBERED = 4096;
-const remembered = new Map<string, UploaderWays>();
-
-function remember(key: string, ways: UploaderWays): void {
-  if (ways.style === SPEC_REQUEST && !ways.end) {
-    remembered.delete(key);
-    return;
-  }
-  remembered.delete(key);
-  remembered.set(key, ways);
-  if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
-}
 
 function localWriteFailed(err: unknown): never {
   throw new LocalWriteError(`cannot write into the folder: ${describeFsError(err)}`);
@@ -119,24 +103,26 @@ async function fetchFrom(peer: PeerAddress, rfc: number, folder: ShareFolder, op
   let saved = false;
   try {
     const dialects = options.dialects ?? true;
-    const key = `${peer.host}:${peer.port}`;
-    const ways: UploaderWays = (dialects ? remembered.get(key) : undefined) ?? { style: SPEC_REQUEST, end: false };
+    const ways = new GetDialect({ rfc, host: peer.host, os: options.os ?? osDescription() }, learntUploader(peer), dialects);
     let body: ReceivedBody;
+    let request = ways.request();
     let refused = '';
+    let retriedAs = '';
     for (;;) {
       const socket = await connectTo(peer, options.connectTimeoutMs ?? 5000);
       try {
-        body = await receive(socket, peer, rfc, file, options, ways, dialects);
+        body = await receive(socket, peer, request, file, options, ways);
         break;
       } catch (err) {
-        if (refused !== '' && err instanceof PeerFailed) throw new PeerFailed(`${refused}, and to the same GET in LF: ${err.message}`, err.status);
-        // D, E: a CRLF GET is 505 to them; the same GET once more, in LF.
-        if (!(dialects && err instanceof PeerFailed && err.status === 505 && ways.style === SPEC_REQUEST)) throw err;
+        if (refused !== '' && err instanceof PeerFailed) throw new PeerFailed(`${refused}, and to the same GET ${retriedAs}: ${err.message}`);
+        // The table's `again` (E's 505 to a CRLF GET): once more, in the bytes it asked for.
+        if (!(err instanceof PeerFailed && err.again !== undefined)) throw err;
         refused = err.message;
-        ways.style = LF_REQUEST;
+        retriedAs = ways.describe();
+        request = err.again;
       }
     }
-    if (dialects) remember(key, ways);
+    if (dialects) rememberUploader(peer, ways.learnt());
     if (body.prepend.length > 0) {
       // Rare (an uploader that sends no empty line, a file that starts with one): put it back.
       await file.close();
@@ -173,26 +159,31 @@ interface ReceivedBody {
 }
 
 async function receive(
-  socket: Socket, peer: PeerAddress, rfc: number, file: FileHandle, options: DownloadOptions, ways: UploaderWays, dialects: boolean,
+  socket: Socket, peer: PeerAddress, request: string, file: FileHandle, options: DownloadOptions, ways: GetDialect,
 ): Promise<ReceivedBody> {
   const silenceMs = options.silenceMs ?? 10_000;
   socket.setTimeout(silenceMs, () => socket.destroy(new PeerFailed(`silent for ${silenceMs} ms`)));
-  socket.write(encodeGetIn(ways.style, rfc, peer.host, options.os ?? osDescription()) + (ways.end ? END_LINE : ''));
-  // G answers nothing until it has read a line END: a fresh connection that stays silent gets one.
-  let endProbe = dialects && !ways.end ? setTimeout(() => socket.write(END_LINE), options.endProbeMs ?? DEFAULT_END_PROBE_MS) : null;
+  socket.write(request);
+  // A fresh connection that stays silent is evidence where the table says so (G waits for END).
+  let probe = ways.expects('silence')
+    ? setTimeout(() => {
+      const next = ways.react('silence');
+      if (next.send !== '') socket.write(next.send);
+    }, options.endProbeMs ?? DEFAULT_END_PROBE_MS)
+    : null;
   const stopProbe = () => {
-    if (endProbe !== null) clearTimeout(endProbe);
-    endProbe = null;
+    if (probe !== null) clearTimeout(probe);
+    probe = null;
   };
-  // B and G never close: exactly Content-Length body bytes, then nothing for a moment, is the end.
+  // Uploaders that never close (B, G): exactly Content-Length body bytes, then nothing for a moment, is the end.
+  const watchHeldOpen = ways.expects('held-open');
   let settle: NodeJS.Timeout | null = null;
   let settled = false;
   const settleMs = options.bodySettleMs ?? DEFAULT_BODY_SETTLE_MS;
-  const reader = new GetHeadReader(undefined, dialects);
+  const reader = new GetHeadReader(undefined, options.dialects ?? true);
   let contentLength = -1;
   let headTail: Buffer = Buffer.alloc(0);
   let written = 0;
-  let dialect: DialectId = 'spec';
   // The socket is read while the disk writes; past MAX_WRITES_IN_FLIGHT the reading waits.
   const writer = new ChunkWriter(file, MAX_WRITES_IN_FLIGHT, (onDisk) => options.onProgress?.(Math.min(onDisk, contentLength), contentLength, peer));
   const write = async (chunk: Buffer) => {
@@ -204,13 +195,10 @@ async function receive(
   const onHead = async (r: ReturnType<GetHeadReader['push']>) => {
     if (r === null) return;
     if (r instanceof ProtocolError) throw new PeerFailed(`unreadable answer: ${r.message}`);
-    if (r.head.status !== 200) throw new PeerFailed(`answered ${r.head.status} ${r.head.phrase}`, r.head.status);
+    const next = ways.answered({ status: r.head.status, separator: r.separator, versionWord: r.versionWord });
+    if (next.then === 'again' || r.head.status !== 200) throw new PeerFailed(`answered ${r.head.status} ${r.head.phrase}`, next.then === 'again' ? next.send : undefined);
     contentLength = r.head.contentLength!;
     headTail = r.headTail;
-    // Only an answer framed by END proves the uploader wants END (a slow spec one may have had it).
-    if (r.separator === 'end-line') ways.end = true;
-    // Named by what it showed: END framing (G), its own status word (F), needing LF (E).
-    dialect = r.separator === 'end-line' ? 'G' : statusVersionDialect(r.versionWord)?.id ?? (ways.style === LF_REQUEST ? 'E' : 'spec');
     await write(r.bodyStart);
   };
   try {
@@ -220,7 +208,7 @@ async function receive(
         if (settle !== null) clearTimeout(settle);
         if (contentLength < 0) await onHead(reader.push(chunk));
         else await write(chunk);
-        if (dialects && contentLength >= 0 && written === contentLength) {
+        if (watchHeldOpen && contentLength >= 0 && written === contentLength) {
           settle = setTimeout(() => {
             settled = true;
             socket.destroy();
@@ -235,7 +223,10 @@ async function receive(
   } catch (err) {
     socket.destroy();
     stopProbe();
-    if (settled && written === contentLength) return { contentLength, prepend: Buffer.alloc(0), dialect: dialect === 'spec' ? 'B' : dialect };
+    if (settled && written === contentLength) {
+      ways.react('held-open');
+      return { contentLength, prepend: Buffer.alloc(0), dialect: ways.id };
+    }
     if (err instanceof PeerFailed || err instanceof LocalWriteError) throw err;
     const reason = describeNetError(err as NodeJS.ErrnoException);
     throw new PeerFailed(contentLength < 0 ? reason : `${reason} after ${written} of ${contentLength} bytes`);
@@ -244,5 +235,5 @@ async function receive(
   if (settle !== null) clearTimeout(settle);
   const body = resolveBody(written, contentLength, headTail);
   if (!body.ok) throw new PeerFailed(`closed the connection after ${written} of ${contentLength} bytes`);
-  return { contentLength, prepend: body.prepend, dialect };
+  return { contentLength, prepend: body.prepend, dialect: ways.id };
 }

@@ -107,6 +107,30 @@ for (const id of ['B', 'E', 'F', 'G']) {
   });
 }
 
+// What the 1.0 downloader learnt is remembered per uploader address: the next `get` of the
+// process to the same uploader skips the swarm's spec GET and starts in the uploader's dialect.
+for (const id of ['B', 'E', 'G']) {
+  test(`get's swarm → their uploader ${id} a second time: the first GET is already in its dialect`, { timeout: 30_000 }, async () => {
+    const up = await startTheirUploader(id);
+    const dir = await peerFolder(`their-up-swarm-again-${id}`);
+    try {
+      const peers = [{ host: '127.0.0.1', port: up.port }];
+      await swarmOrDialects(5, peers, new ShareFolder(dir), { os: 'TestOS', silenceMs: 1000 });
+      await rm(join(dir, 'rfc5.txt'));
+      const before = up.requests.length;
+      const connections = up.connections;
+      const d = await swarmOrDialects(5, peers, new ShareFolder(dir), { os: 'TestOS', silenceMs: 1000 });
+      assert.ok((await readFile(join(dir, 'rfc5.txt'))).equals(await readFile(fixture(5))));
+      assert.equal(d.dialect, id);
+      assert.deepEqual(up.requests.slice(before), [id === 'E' ? LF_GET(5) : id === 'G' ? SPEC_GET(5) + 'END\n' : SPEC_GET(5)], 'one GET, in what worked');
+      assert.equal(up.connections, connections + 1, 'no spec GET of the swarm first');
+    } finally {
+      await up.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 test('--strict: the swarm\'s failure against E stands, no second try in its dialect', { timeout: 20_000 }, async () => {
   const up = await startTheirUploader('E');
   const dir = await peerFolder('their-up-swarm-strict');

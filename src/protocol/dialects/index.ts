@@ -4,3 +4,4 @@ export * from './table.js';
 export * from './recognise.js';
 export * from './answer-encode.js';
 export * from './request-encode.js';
+export * from './uploader-reaction.js';

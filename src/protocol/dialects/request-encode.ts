@@ -2,26 +2,27 @@ import { PROTOCOL_VERSION } from '../version.js';
 import { END_LINE } from './answer-encode.js';
 
 /**
- * How our requests are written to a counterpart's server or uploader. The spec style is
- * encode.ts's bytes exactly; the others are what a dialect's reaction to the spec asked for.
+ * How our GET is written to an uploader, as its reactions showed it (DIALECTS.md, our
+ * downloader → their uploader). The spec style is encode.ts's bytes exactly; each field is
+ * switched on evidence only (the table's `uploader` entries).
  */
-export interface RequestStyle {
+export interface GetStyle {
+  /** D and E split lines on LF alone and answer a CRLF GET 505 (they see `P2P-CI/1.0\r`). */
   readonly eol: '\r\n' | '\n';
-  /** §2's empty line after the headers. */
-  readonly emptyLine: boolean;
+  /** A line `END` after the GET (G's uploader answers nothing before one). */
+  readonly end: boolean;
 }
 
-export const SPEC_REQUEST: RequestStyle = { eol: '\r\n', emptyLine: true };
+export const SPEC_GET: GetStyle = { eol: '\r\n', end: false };
 
-/**
- * DIALECTS.md D and E split lines on LF alone and answer a CRLF request 505 (they see the
- * version `P2P-CI/1.0\r`): after a 505 to a correct request, the same request once in LF.
- */
-export const LF_REQUEST: RequestStyle = { eol: '\n', emptyLine: true };
+/** True when `style` writes exactly the spec's bytes. */
+export function isSpecGet(style: GetStyle): boolean {
+  return style.eol === SPEC_GET.eol && style.end === SPEC_GET.end;
+}
 
-export function encodeGetIn(style: RequestStyle, rfc: number, host: string, os: string): string {
+export function encodeGetIn(style: GetStyle, rfc: number, host: string, os: string): string {
   const e = style.eol;
-  return `GET RFC ${rfc} ${PROTOCOL_VERSION}${e}Host: ${host}${e}OS: ${os}${e}${style.emptyLine ? e : ''}`;
+  return `GET RFC ${rfc} ${PROTOCOL_VERSION}${e}Host: ${host}${e}OS: ${os}${e}${e}${style.end ? END_LINE : ''}`;
 }
 
 /**

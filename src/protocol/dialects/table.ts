@@ -1,12 +1,18 @@
 import { SHAPE } from './shape.js';
-import type { ClientStyle } from './request-encode.js';
+import type { ClientStyle, GetStyle } from './request-encode.js';
 import type { IndexMethod } from '../messages.js';
 
 /**
- * The known P2P-CI dialects (DIALECTS.md), one entry each, as data: a fingerprint (the request
- * shape bits that identify its requests) and how to write to it. Generic code asks this
- * table; no server, uploader or client carries a workaround of its own. A new dialect is one
- * entry here plus its byte fixtures in test/unit/protocol-dialects*.test.ts.
+ * The known P2P-CI dialects (DIALECTS.md), one entry each, as data. Generic code asks this
+ * table; no server, uploader, client or downloader carries a workaround of its own. A tenth
+ * dialect is one entry here, covering the directions its bytes call for:
+ * - its client and downloader → our server and uploader: `matches` (the request shape bits
+ *   that identify it), `answer`, `endFramed`, `silentLines`, `requestVersion`;
+ * - our index client → its server: `server` (its reactions to our spec requests, what to change);
+ * - our downloader → its uploader: `uploader` (its reactions to our spec GET, what to send next)
+ *   and `statusVersion`;
+ * plus its byte fixtures in test/unit/protocol-dialects*.test.ts and a scripted counterpart
+ * per direction in test/helpers/dialects/.
  */
 export type DialectId = 'spec' | 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I';
 
@@ -63,6 +69,38 @@ export interface ServerReaction {
   readonly redial?: boolean;
 }
 
+/** What an uploader did that shows its dialect to our downloader (DIALECTS.md, our downloader → their uploader). */
+export type UploaderEvidence =
+  /** A 505 to our GET. */
+  | 'status-505'
+  /** A fresh connection stayed silent after our GET. */
+  | 'silence'
+  /** The answer's head ended with a line `END`. */
+  | 'end-framed'
+  /** The status line's version word is this dialect's `statusVersion`. */
+  | 'status-version'
+  /** Exactly Content-Length body bytes arrived, then neither more nor a close. */
+  | 'held-open';
+
+/** How our downloader reacts to a piece of evidence from an uploader of this dialect. */
+export interface UploaderReaction {
+  readonly on: UploaderEvidence;
+  /** Only while our GET style has these values. */
+  readonly when: Partial<GetStyle>;
+  readonly adopt: Partial<GetStyle>;
+  /**
+   * `again`: the answer was the reaction; the same GET goes once more, on a fresh connection,
+   * in the new style. `complete`: what the new style adds is written after the GET already
+   * sent (G's `END`). `take`: the answer stands; the style is for the next GET.
+   */
+  readonly then: 'again' | 'complete' | 'take';
+  /**
+   * Only a try (silence may be a slow spec uploader): kept, and the dialect named, only when
+   * the answer's head then shows evidence of this same dialect; otherwise undone.
+   */
+  readonly tentative?: boolean;
+}
+
 export interface Dialect {
   readonly id: DialectId;
   readonly summary: string;
@@ -87,6 +125,8 @@ export interface Dialect {
   readonly statusVersion?: string;
   /** How our index client recognises its server and adapts to it, tried in table order. */
   readonly server?: readonly ServerReaction[];
+  /** How our downloader recognises its uploader and adapts to it, tried in table order. */
+  readonly uploader?: readonly UploaderReaction[];
 }
 
 export const SPEC_ANSWER: AnswerStyle = { eol: '\r\n', version: 'P2P-CI/1.0', emptyAfterStatus: true, recordPrefix: true };
@@ -110,6 +150,11 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     silentLines: [{ word: 'END', evidence: END_FRAMED }],
     // Its server answers nothing before a line END: a spec server answers at once.
     server: [{ on: 'silence', when: { eol: '\r\n', end: false }, adopt: { end: true }, then: 'complete' }],
+    // Its uploader too waits for END; its head ends with one (a slow spec uploader's does not).
+    uploader: [
+      { on: 'silence', when: { end: false }, adopt: { end: true }, then: 'complete', tentative: true },
+      { on: 'end-framed', when: {}, adopt: { end: true }, then: 'take' },
+    ],
   },
   {
     id: 'E',
@@ -120,6 +165,9 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     // Its server answers CRLF with 505 (D's reaction below teaches LF), and an LF request
     // before `CONNECT` kills its thread: the connection closes unanswered.
     server: [{ on: 'closed', when: { eol: '\n', connect: false }, adopt: { connect: true }, then: 'again', redial: true }],
+    // Its uploader answers a CRLF GET 505, an LF one with the exact bytes. (D's uploader shows
+    // the same 505, but its LF answer is in text mode: it fails on Content-Length, never named.)
+    uploader: [{ on: 'status-505', when: { eol: '\r\n' }, adopt: { eol: '\n' }, then: 'again' }],
   },
   {
     // Its client takes an empty line right after the status line for a record and crashes.
@@ -137,6 +185,7 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     matches: [{ all: LAST_LF }, { all: COLONLESS_HEADER }],
     answer: { ...SPEC_ANSWER, emptyAfterStatus: false, recordPrefix: false },
     statusVersion: 'P2PCI/1.0',
+    uploader: [{ on: 'status-version', when: {}, adopt: {}, then: 'take' }],
     // Its server reads exactly 4 lines per request (3 for LIST): our empty line is the next
     // request's first line and its thread dies. Its answers end CRLF lines with a bare LF.
     server: [{ on: 'mixed-line-ends', when: { emptyLine: true }, adopt: { emptyLine: false }, then: 'take', redial: true }],
@@ -172,6 +221,8 @@ export const DIALECT_TABLE: readonly Dialect[] = [
     summary: 'CRLF, no empty line',
     matches: [{ all: CRLF, none: LF | BLANK_END | UNTERMINATED }],
     answer: SPEC_ANSWER,
+    // Its uploader never closes after the body (G's neither, but G's head named it first).
+    uploader: [{ on: 'held-open', when: {}, adopt: {}, then: 'take' }],
   },
   {
     id: 'spec',

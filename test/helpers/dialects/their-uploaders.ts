@@ -13,6 +13,8 @@ export interface TheirUploader {
   port: number;
   /** Every GET request it received, as bytes. */
   requests: string[];
+  /** Connections accepted so far (a GET it never takes as complete, e.g. G's without END, shows only here). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -71,9 +73,11 @@ const ANSWERS: Record<string, Answer> = {
 export async function startTheirUploader(id: string): Promise<TheirUploader> {
   const sockets = new Set<Socket>();
   const requests: string[] = [];
+  let connections = 0;
   const complete = COMPLETE[id] ?? (() => true); // the others take one recv() as the request
   const server: Server = createServer((s) => {
     sockets.add(s);
+    connections++;
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
     let req = '';
@@ -95,6 +99,9 @@ export async function startTheirUploader(id: string): Promise<TheirUploader> {
   return {
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();
