@@ -67,12 +67,19 @@ test('get --json from three peers: exactly {rfc, bytes, sha256, ms, resumedFrom,
   const into = await tempDir();
   const first = startCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1', '--json']);
   await appears(into, '.rfc7.txt.swarm.json', 30_000);
-  // A second get of the same RFC into the same folder while the first runs: refused, the first's files untouched.
-  const second = await runCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1'], 30_000);
-  assert.equal(second.code, 1, second.stderr);
-  assert.match(second.stderr, new RegExp(`another download of this RFC into this folder is running \\(process ${first.child.pid}\\)`));
-  assert.equal(first.child.exitCode, null, 'the first get still runs');
-  first.child.kill('SIGKILL');
+  // The uploaders are stopped meanwhile (well inside the swarm's 10 s silence limit), so the
+  // first get is still running when the second starts, however loaded the machine is.
+  for (const p of peers) p.cli.child.kill('SIGSTOP');
+  try {
+    // A second get of the same RFC into the same folder while the first runs: refused, the first's files untouched.
+    const second = await runCli(['get', '7', '--dir', into, '--server', srv, '--advertise-host', '127.0.0.1'], 30_000);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, new RegExp(`another download of this RFC into this folder is running \\(process ${first.child.pid}\\)`));
+    assert.equal(first.child.exitCode, null, 'the first get still runs');
+    first.child.kill('SIGKILL');
+  } finally {
+    for (const p of peers) p.cli.child.kill('SIGCONT');
+  }
   assert.equal((await first.exited).signal, 'SIGKILL');
   const left = (await readdir(into)).sort();
   // The killed get's lock stays behind; its process is gone, so the next get takes it over.
