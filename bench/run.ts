@@ -8,6 +8,7 @@ import { formatTable, type BenchRow } from './table.js';
 import { FULL, QUICK, type BenchConfig } from './lib/config.js';
 import { runIndexBench } from './index-bench.js';
 import { runIdleBench } from './idle-bench.js';
+import { runPeersBench } from './peers-bench.js';
 import { runGetBench } from './get-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runConsoleBench } from './console-log-bench.js';
@@ -20,13 +21,14 @@ async function runAttackBench(cfg: BenchConfig): Promise<BenchRow[]> {
 }
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,get,swarm,redis,dashboard,console,attack] [-- --profile DIR]`:
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [-- --profile DIR]`:
  * runs every load tool and prints one table (progress goes to stderr); --profile makes every
  * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
- * once under bash with the open-file limit raised to the hard limit, for the idle-peer figure.
+ * once under bash with the open-file limit raised to the hard limit, for the idle-peer and
+ * connected-peer figures.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,get,swarm,redis,dashboard,console,attack] [--profile DIR]';
-const SUITES = ['index', 'memory', 'idle', 'get', 'swarm', 'redis', 'dashboard', 'console', 'attack'] as const;
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [--profile DIR]';
+const SUITES = ['index', 'memory', 'idle', 'peers', 'get', 'swarm', 'redis', 'dashboard', 'console', 'attack'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Args {
@@ -75,6 +77,7 @@ async function main(): Promise<number> {
     ['index', () => runIndexBench(cfg, log)],
     ['memory', () => runMemoryBench(cfg, log)],
     ['idle', () => runIdleBench(cfg, nofile, log)],
+    ['peers', () => runPeersBench(cfg, nofile, log)],
     ['get', () => runGetBench(cfg, log)],
     ['swarm', () => runSwarmBench(cfg, log)],
     ['redis', () => runOptional('./redis.js', cfg.quick)],

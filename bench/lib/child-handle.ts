@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildCommand, ChildReady, ChildReply, CountReport, CpuReport, MemReport, SampleReport } from './ipc.js';
+import type { ChildCommand, ChildReady, ChildReply, CountReport, CpuReport, EmptyReport, MemReport, SampleReport } from './ipc.js';
 
 /**
  * The parent's handle on one server child (p2pci or bare Node): starts it, waits for its
@@ -84,6 +84,16 @@ export class ChildHandle {
 
   sampleStop(): Promise<SampleReport> {
     return this.ask({ cmd: 'sample-stop' }) as Promise<SampleReport>;
+  }
+
+  /**
+   * Resolves when the server child's index and connections are next empty. The child starts
+   * watching when the request arrives; awaiting `armed` (one more round trip, answered in
+   * order) makes sure it has before the caller starts what empties it.
+   */
+  whenEmpty(): { armed: Promise<unknown>; empty: Promise<EmptyReport> } {
+    const empty = this.ask({ cmd: 'when-empty' }) as Promise<EmptyReport>;
+    return { armed: this.count(), empty };
   }
 
   /** Polls the child (each answer is one IPC round trip, no timer) until `done` holds. */

@@ -1,10 +1,15 @@
-import { collectGarbage, memReport, RssSampler, type ChildReady, type ChildReply, type ChildRequest, type CountReport } from './ipc.js';
+import { collectGarbage, memReport, RssSampler, type ChildReady, type ChildReply, type ChildRequest, type CountReport, type EmptyReport } from './ipc.js';
 
 /**
  * The IPC loop every bench server child runs: answers memory, count and RSS-sampling
  * requests from the parent, and exits when the parent goes away.
  */
-export function serveParent(port: number, count: () => CountReport | Promise<CountReport>): void {
+export function serveParent(
+  port: number,
+  count: () => CountReport | Promise<CountReport>,
+  /** Resolves when the server's index and connections are next empty (index server children only). */
+  whenEmpty?: () => Promise<EmptyReport>,
+): void {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('a bench child must be started with an IPC channel (fork)');
   const sampler = new RssSampler();
@@ -25,6 +30,9 @@ export function serveParent(port: number, count: () => CountReport | Promise<Cou
           return { id: msg.id };
         case 'sample-stop':
           return { id: msg.id, ...sampler.stop() };
+        case 'when-empty':
+          if (whenEmpty === undefined) throw new Error('this child holds no index');
+          return { id: msg.id, ...(await whenEmpty()) };
       }
     };
     reply().then(

@@ -15,6 +15,9 @@ export interface BenchConfig {
   leaverRecords: number;
   leaverRepeats: number;
   idlePeers: number;
+  /** The `peers` suite (issue 14): peers connected at once, and the records each holds. */
+  connectedPeers: number;
+  recordsPerConnectedPeer: number;
   getSizes: number[];
   getConcurrency: number[];
   /** Swarm (issue 13): the file 4 rate-limited peers share, and their --upload-limit. */
@@ -43,6 +46,8 @@ export const FULL: BenchConfig = {
   leaverRecords: 10_000,
   leaverRepeats: 3,
   idlePeers: 10_000,
+  connectedPeers: 19_000,
+  recordsPerConnectedPeer: 10,
   getSizes: [1 * MiB, 100 * MiB, 1024 * MiB],
   getConcurrency: [1, 8],
   swarmLimitedBytes: 200 * MiB,
@@ -66,6 +71,8 @@ export const QUICK: BenchConfig = {
   leaverRecords: 1000,
   leaverRepeats: 1,
   idlePeers: 200,
+  connectedPeers: 300,
+  recordsPerConnectedPeer: 10,
   getSizes: [1 * MiB],
   getConcurrency: [1, 2],
   swarmLimitedBytes: 2 * MiB,

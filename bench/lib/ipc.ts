@@ -8,7 +8,8 @@ export type ChildCommand =
   | { cmd: 'count' }
   | { cmd: 'cpu' }
   | { cmd: 'sample-start' }
-  | { cmd: 'sample-stop' };
+  | { cmd: 'sample-stop' }
+  | { cmd: 'when-empty' };
 
 export interface MemReport {
   rss: number;
@@ -21,6 +22,25 @@ export interface MemReport {
 export interface CountReport {
   connections: number;
   records: number;
+}
+
+/**
+ * When a server child's index and connections emptied (answer to `when-empty`, sent when it
+ * happens). Times are wall-clock milliseconds with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), comparable across processes of one machine.
+ */
+export interface EmptyReport {
+  /** The first disconnect after the request. */
+  firstDisconnectAt: number;
+  /** The store held no record and the server no connection. */
+  emptyAt: number;
+  /** The last peer socket handle was gone (closed at the OS level). */
+  socketsClosedAt: number;
+}
+
+/** Wall-clock milliseconds, sub-millisecond precise, comparable between processes. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** CPU time the child has used so far, user + system, in microseconds. */
@@ -36,7 +56,7 @@ export interface SampleReport {
 }
 
 export type ChildRequest = ChildCommand & { id: number };
-export type ChildReply = { id: number; error?: string } & Partial<MemReport & CountReport & SampleReport & CpuReport>;
+export type ChildReply = { id: number; error?: string } & Partial<MemReport & CountReport & SampleReport & CpuReport & EmptyReport>;
 export interface ChildReady {
   ready: true;
   port: number;
