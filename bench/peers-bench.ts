@@ -1,14 +1,42 @@
 import type { Socket } from 'node:net';
 import type { BenchRow } from './table.js';
 import { ChildHandle } from './lib/child-handle.js';
+import type { MemReport } from './lib/ipc.js';
 import { connectTo, closeAll } from './lib/clients.js';
 import { IndexClient } from './lib/index-client.js';
 import { lookupLoad, percentile } from './lib/lookup-load.js';
 import { BENCH_SERVER_LIMITS, fmtCount, type BenchConfig } from './lib/config.js';
 import { startSwarms, type PeerSwarm } from './lib/peer-swarm.js';
 import { pinning, pinProcess, unpinProcess } from './lib/pin.js';
-import { wallNow } from './lib/ipc.js';
+import { wallNow, type EmptyReport } from './lib/ipc.js';
 import { addRequests, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER } from './lib/workload.js';
+
+interface MassKill {
+  done: EmptyReport;
+  /** Wall-clock ms (wallNow) just before the first SIGKILL. */
+  killedAt: number;
+  /** Until every client process was reaped (the kernel has closed its sockets by then). */
+  reapedMs: number;
+  /** The server child's CPU (user + system) from the kills to empty. */
+  cpuMs: number;
+}
+
+/** SIGKILLs every client process at once; resolves when the child has no connection left. */
+async function massKill(child: ChildHandle, swarms: readonly PeerSwarm[]): Promise<MassKill> {
+  const cpuBefore = await child.cpuMicros();
+  const watch = child.whenEmpty();
+  await watch.armed;
+  const killedAt = wallNow();
+  await Promise.all(swarms.map((s) => s.kill()));
+  const reapedMs = wallNow() - killedAt;
+  const done = await watch.empty;
+  return { done, killedAt, reapedMs, cpuMs: ((await child.cpuMicros()) - cpuBefore) / 1000 };
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+/** RSS without the young generation's committed pages (see MemReport.youngGen). */
+const settledRss = (m: MemReport) => m.rss - m.youngGen;
 
 /** Client processes at least: the peers come from this many loopback source addresses. */
 const MIN_SWARMS = 3;
@@ -43,12 +71,14 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
     log(`peers: bare Node holding ${peers} sockets`);
     const bare = pinned(await ChildHandle.bare('idle'));
     let barePerPeer: number;
+    let bareKill: MassKill;
     try {
       const before = await bare.mem(true);
       const { swarms } = await join(bare.port, 0);
       try {
         await bare.waitFor((c) => c.connections === peers);
-        barePerPeer = ((await bare.mem(true)).rss - before.rss) / peers;
+        barePerPeer = (settledRss(await bare.mem(true)) - settledRss(before)) / peers;
+        bareKill = await massKill(bare, swarms);
       } finally {
         await Promise.all(swarms.map((s) => s.kill()));
       }
@@ -83,7 +113,8 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
       const records = peers * perPeer + probes.length;
       await server.waitFor((c) => c.connections === peers + 1 && c.records === records);
       const after = await server.mem(true);
-      const rssPerPeer = (after.rss - before.rss) / peers;
+      const rssPerPeer = (settledRss(after) - settledRss(before)) / peers;
+      const rawPerPeer = (after.rss - before.rss) / peers;
 
       log(`peers: LOOKUP, ${cfg.latencyClients} clients, ${peers} peers connected vs none`);
       let p99 = Infinity;
@@ -102,14 +133,11 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
       log(`peers: mass disconnect of ${peers} peers`);
       await closeAll(probeSockets);
       await server.waitFor((c) => c.connections === peers && c.records === peers * perPeer);
-      const watch = server.whenEmpty();
-      await watch.armed;
-      const killedAt = wallNow();
-      await Promise.all(swarms.map((s) => s.kill()));
-      const killsDoneAt = wallNow();
+      const kill = await massKill(server, swarms);
       swarms = [];
-      const done = await watch.empty;
+      const { done, killedAt } = kill;
       const cleanup = done.emptyAt - killedAt;
+      const bareCleanup = bareKill.done.emptyAt - bareKill.killedAt;
 
       const n = fmtCount(peers);
       const kb = rssPerPeer / 1024;
@@ -124,7 +152,7 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
           figure: `server RSS per connected peer, ${n} peers x ${perPeer} records`,
           value: kb, unit: 'KB', reference: barePerPeer / 1024, referenceLabel: 'bare Node socket', ratio: rssPerPeer / barePerPeer,
           target: '<= 5 KB', pass: judge(kb <= 5),
-          note: `RSS after GC ${(before.rss / 2 ** 20).toFixed(0)} -> ${(after.rss / 2 ** 20).toFixed(0)} MiB, heap ${(before.heapUsed / 2 ** 20).toFixed(0)} -> ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB, records included; ${pinNote}`,
+          note: `RSS after GC ${mib(before.rss)} -> ${mib(after.rss)} MiB (${(rawPerPeer / 1024).toFixed(2)} KB/peer), less V8's young generation ${mib(before.youngGen)} -> ${mib(after.youngGen)} MiB (empty, its size set by the join burst, not by the peers); heap used ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB, records included; ${pinNote}`,
         },
         {
           figure: `LOOKUP latency p99, ${cfg.latencyClients} clients, ${n} peers connected`,
@@ -134,8 +162,9 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
         },
         {
           figure: `mass disconnect cleanup, ${n} peers x ${perPeer} records`,
-          value: cleanup, unit: 'ms', target: '<= 300 ms', pass: judge(cleanup <= 300),
-          note: `every client process SIGKILLed at once -> index empty and no connection (timed in the server child); first disconnect at ${(done.firstDisconnectAt - killedAt).toFixed(0)} ms, last socket handle closed at ${(done.socketsClosedAt - killedAt).toFixed(0)} ms, kills reaped at ${(killsDoneAt - killedAt).toFixed(0)} ms; ${pinNote}`,
+          value: cleanup, unit: 'ms', reference: bareCleanup, referenceLabel: 'bare Node: last socket closed', ratio: cleanup / bareCleanup,
+          target: '<= 300 ms', pass: judge(cleanup <= 300),
+          note: `every client process SIGKILLed at once -> index empty and no connection (timed in the server child); first disconnect at ${(done.firstDisconnectAt - killedAt).toFixed(0)} ms, last socket handle closed at ${(done.socketsClosedAt - killedAt).toFixed(0)} ms, kills reaped at ${kill.reapedMs.toFixed(0)} ms (bare: ${bareKill.reapedMs.toFixed(0)} ms); server CPU ${kill.cpuMs.toFixed(0)} ms (bare: ${bareKill.cpuMs.toFixed(0)} ms); ${pinNote}`,
         },
       ];
     } finally {

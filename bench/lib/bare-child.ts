@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { serveParent } from './child-main.js';
+import { wallNow, type EmptyReport } from './ipc.js';
 
 /**
  * The bare-Node reference servers, measured in the same run and on the same clients as
@@ -15,6 +16,9 @@ import { serveParent } from './child-main.js';
  */
 const [mode = 'idle', arg = ''] = process.argv.slice(2);
 const connections = new Set<Socket>();
+/** Waiting for every connection to be gone (the mass-disconnect reference). */
+let onEmpty: (() => void) | null = null;
+let firstCloseAt = 0;
 
 const END = Buffer.from('\r\n\r\n');
 
@@ -57,7 +61,12 @@ function blast(socket: Socket, total: number): void {
 const server = createServer({ noDelay: true }, (socket) => {
   connections.add(socket);
   socket.on('error', () => {});
-  socket.on('close', () => connections.delete(socket));
+  socket.on('close', () => {
+    connections.delete(socket);
+    if (onEmpty === null) return;
+    if (firstCloseAt === 0) firstCloseAt = wallNow();
+    if (connections.size === 0) onEmpty();
+  });
   if (mode === 'reqresp') reqresp(socket, Buffer.from(arg, 'latin1'));
   else if (mode === 'blast') blast(socket, Number(arg));
   else if (mode === 'file') pipeline(createReadStream(arg), socket).catch(() => socket.destroy());
@@ -65,5 +74,14 @@ const server = createServer({ noDelay: true }, (socket) => {
 server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('no address');
-  serveParent(addr.port, () => ({ connections: connections.size, records: 0 }));
+  const whenEmpty = () =>
+    new Promise<EmptyReport>((resolve) => {
+      firstCloseAt = 0;
+      onEmpty = () => {
+        onEmpty = null;
+        const at = wallNow();
+        resolve({ firstDisconnectAt: firstCloseAt, emptyAt: at, socketsClosedAt: at });
+      };
+    });
+  serveParent(addr.port, () => ({ connections: connections.size, records: 0 }), whenEmpty);
 });

@@ -21,10 +21,10 @@ export class PeerSwarm {
     this.joined.catch(() => {});
   }
 
-  /** `count` peers from source address `from`, numbered from `first`, `adds` records each (0: sockets only). */
-  static start(port: number, from: string, count: number, first: number, adds: number): PeerSwarm {
+  /** `count` peers from source address `from` and ports `firstPort` up, numbered from `first`, `adds` records each (0: sockets only). */
+  static start(port: number, from: string, firstPort: number, count: number, first: number, adds: number): PeerSwarm {
     const path = fileURLToPath(new URL('./peer-swarm-child.js', import.meta.url));
-    const child = fork(path, [String(port), from, String(count), String(first), String(adds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [port, from, firstPort, count, first, adds].map(String), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new PeerSwarm(child);
   }
 
@@ -39,10 +39,16 @@ export class PeerSwarm {
   }
 }
 
+/** Source ports 10000-32767 of each address: below Linux's default ephemeral range (32768-60999). */
+const FIRST_SOURCE_PORT = 10_000;
+const MAX_SOURCE_PORTS = 32_768 - FIRST_SOURCE_PORT;
+
 /**
  * `peers` peers split over as many client processes as the per-process open-file limit
  * `nofile` needs (at least `minProcesses`), each process on its own loopback source address
- * 127.0.0.2, 127.0.0.3, … (each address has its own ephemeral port range).
+ * 127.0.0.2, 127.0.0.3, …, with source ports from FIRST_SOURCE_PORT up, below the kernel's
+ * ephemeral range. (A run's sockets linger in TIME_WAIT for a minute after it; the next run
+ * reuses their ports towards another server port, which the kernel allows.)
  */
 export async function startSwarms(port: number, peers: number, adds: number, nofile: number, minProcesses: number): Promise<{ swarms: PeerSwarm[]; report: SwarmReport; seconds: number }> {
   const processes = Math.max(minProcesses, Math.ceil(peers / Math.max(1, nofile - 100)));
@@ -50,7 +56,8 @@ export async function startSwarms(port: number, peers: number, adds: number, nof
   const swarms: PeerSwarm[] = [];
   for (let p = 0, first = 0; p < processes; p++) {
     const count = Math.floor(peers / processes) + (p < peers % processes ? 1 : 0);
-    swarms.push(PeerSwarm.start(port, `127.0.0.${2 + p}`, count, first, adds));
+    if (count > MAX_SOURCE_PORTS) throw new Error(`${count} peers from one address: more than its ${MAX_SOURCE_PORTS} source ports`);
+    swarms.push(PeerSwarm.start(port, `127.0.0.${2 + p}`, FIRST_SOURCE_PORT, count, first, adds));
     first += count;
   }
   try {

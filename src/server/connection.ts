@@ -14,6 +14,10 @@ import { toRequestEvent } from './request-event.js';
 import { dropOwnerRecords } from './owner-drop.js';
 import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
 
+/** Where a socket keeps its connection, for the listener functions all connections share. */
+const CONNECTION = Symbol('p2pci.connection');
+type OwnedSocket = Socket & { [CONNECTION]: PeerConnection };
+
 export interface ConnectionHooks {
   store: Store;
   limits: ServerLimits;
@@ -49,40 +53,68 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private ended = false;
   private dropped = false;
   private closeReason: DisconnectEvent['reason'] = 'end';
-  private readonly timers: RequestTimers;
+  /** Only while a request is unfinished: most of a connection's life has no timer at all. */
+  private timers: RequestTimers | null = null;
   private consecutiveErrors = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private lastThrottleReport = 0;
   private yielded = false;
   /** Had more pipelined requests than one turn allows; served from the bulk lane until caught up. */
   private bulk = false;
-  private drainWaiters: Array<() => void> = [];
+  /** Whoever waits for this peer's output to drain (a LIST); created by the first. */
+  private drainWaiters: Array<() => void> | null = null;
 
-  /** `address:port` of the peer's end, as events and logs show it. */
-  readonly remote: string;
+  /**
+   * The socket events of every connection go to these five functions, shared by all (the
+   * socket knows its connection): five closures per connection were ~0.3 KB of each idle peer.
+   */
+  private static readonly onSocketData = function (this: OwnedSocket, chunk: Buffer): void {
+    this[CONNECTION].onData(chunk);
+  };
+
+  private static readonly onSocketEnd = function (this: OwnedSocket): void {
+    this[CONNECTION].onEnd();
+  };
+
+  private static readonly onSocketDrain = function (this: OwnedSocket): void {
+    this[CONNECTION].onDrain();
+  };
+
+  private static readonly onSocketError = function (this: OwnedSocket, err: NodeJS.ErrnoException): void {
+    this[CONNECTION].closeReason = err.code === 'ECONNRESET' ? 'reset' : 'error';
+  };
+
+  private static readonly onSocketClose = function (this: OwnedSocket): void {
+    this[CONNECTION].onClose();
+  };
 
   constructor(
     readonly id: string,
     /** The peer's IP address (what the per-address limit counts). */
     readonly address: string,
-    remotePort: number,
+    private readonly remotePort: number,
     private readonly socket: Socket,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.remote = `${address}:${remotePort}`;
     const { limits } = hooks;
     this.parser = new RequestParser({ methods: INDEX_METHODS, limits, idleCompletionMs: limits.idleCompletionMs, dialects: limits.dialects });
     this.rate = limits.maxRequestsPerSecond > 0 ? new RateLimiter(limits.maxRequestsPerSecond, hooks.now()) : null;
-    this.timers = new RequestTimers(limits.headerTimeoutMs, hooks.clock, (now) => this.onIdle(now), () => this.onHeaderTimeout());
-    socket.setNoDelay(true);
+    // The server is created with noDelay; keepalive is the kernel's, no timer of ours.
     if (limits.keepAliveMs > 0) socket.setKeepAlive(true, limits.keepAliveMs);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      this.closeReason = err.code === 'ECONNRESET' ? 'reset' : 'error';
-    });
-    socket.on('close', () => this.onClose());
+    (socket as OwnedSocket)[CONNECTION] = this;
+    socket.on('data', PeerConnection.onSocketData);
+    socket.on('end', PeerConnection.onSocketEnd);
+    socket.on('drain', PeerConnection.onSocketDrain);
+    socket.on('error', PeerConnection.onSocketError);
+    socket.on('close', PeerConnection.onSocketClose);
+  }
+
+  /**
+   * `address:port` of the peer's end, as events and logs show it: built when asked (an event,
+   * a log line), not kept as two more strings in each of tens of thousands of idle peers.
+   */
+  get remote(): string {
+    return `${this.address}:${this.remotePort}`;
   }
 
   get closed(): boolean {
@@ -120,7 +152,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
 
   drained(): Promise<void> {
     if (this.socket.destroyed || !this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   nextTurn(): Promise<void> {
@@ -155,9 +187,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private pendingTail: Request | ProtocolError | SilentLine | null = null;
 
   private onDrain(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
+    this.wakeDrainWaiters();
     if (!this.busy) {
       this.socket.resume();
       this.pump();
@@ -206,7 +236,25 @@ export class PeerConnection implements ResponseSink, BulkWork {
       this.finishAfterEnd();
       return;
     }
-    this.timers.arm(this.parser);
+    this.armTimers();
+  }
+
+  /** The idle and header clocks of an unfinished request; none (and no object) between requests. */
+  private armTimers(): void {
+    if (this.parser.inRequest) {
+      this.timers ??= new RequestTimers(this.hooks.limits.headerTimeoutMs, this.hooks.clock, (now) => this.onIdle(now), () => this.onHeaderTimeout());
+      this.timers.arm(this.parser);
+    } else if (this.timers !== null) {
+      this.timers.clear();
+      this.timers = null;
+    }
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters === null) return;
+    this.drainWaiters = null;
+    for (const w of waiters) w();
   }
 
   /**
@@ -288,7 +336,8 @@ export class PeerConnection implements ResponseSink, BulkWork {
       }
     } else {
       this.consecutiveErrors = 0;
-      if (item.host !== undefined) this.host = item.host;
+      // The same Host again keeps the string already held (a new one would keep its header line alive).
+      if (item.host !== undefined && item.host !== this.host) this.host = item.host;
       if (item.port !== undefined) this.port = item.port;
       outcome = this.handle(item);
     }
@@ -347,7 +396,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private onHeaderTimeout(): void {
     if (this.socket.destroyed || !this.parser.inRequest) return;
     if (this.busy || this.throttleTimer !== null) {
-      this.timers.arm(this.parser);
+      this.armTimers();
       return;
     }
     this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'header-timeout' });
@@ -367,9 +416,16 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.drop();
   }
 
+  /**
+   * The peer has sent all it will and every answer is written. With nothing left in our own
+   * buffer, closing the socket is the whole goodbye: the kernel still delivers what it holds,
+   * then sends the FIN, so there is no shutdown() and no second round through the stream for
+   * each of thousands of peers leaving at once (a crashed host, a restarted NAT).
+   */
   private finishAfterEnd(): void {
     this.drop();
-    this.socket.end();
+    if (this.socket.writableLength === 0) this.socket.destroy();
+    else this.socket.end();
   }
 
   private drop(): void {
@@ -393,12 +449,11 @@ export class PeerConnection implements ResponseSink, BulkWork {
   }
 
   private onClose(): void {
-    this.timers.clear();
+    this.timers?.clear();
+    this.timers = null;
     if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
     this.throttleTimer = null;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
+    this.wakeDrainWaiters();
     this.drop();
   }
 }

@@ -25,6 +25,8 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
   private readonly perAddress = new AddressTally();
   private readonly hooks: ConnectionHooks;
   private readonly instanceId: string;
+  /** `instanceId:`, built once: a connection id is then this and its number, not three strings. */
+  private readonly idPrefix: string;
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
@@ -36,6 +38,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
     this.limits.maxPendingOutputBytes = Math.max(this.limits.maxPendingOutputBytes, 16384);
     this.limits.maxRequestsPerTurn = Math.max(this.limits.maxRequestsPerTurn, 1);
     this.instanceId = options.instanceId ?? options.store.instanceId ?? randomBytes(4).toString('hex');
+    this.idPrefix = `${this.instanceId}:`;
     const clock = options.clock ?? (options.now === undefined ? systemClock : { ...systemClock, now: options.now });
     const now = clock.now;
     this.hooks = {
@@ -111,7 +114,7 @@ export class IndexServer extends EventEmitter<IndexServerEvents> {
       this.reject(socket, remote, 'max-connections-per-address');
       return;
     }
-    const id = `${this.instanceId}:${this.nextId++}`;
+    const id = this.idPrefix + this.nextId++;
     const conn = new PeerConnection(id, remote, socket.remotePort ?? 0, socket, this.hooks);
     this.connections.set(id, conn);
     this.perAddress.add(remote);
