@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
 import type { BenchRow } from './table.js';
 import { ChildHandle } from './lib/child-handle.js';
-import type { MemReport } from './lib/ipc.js';
+import type { CountReport, MemReport } from './lib/ipc.js';
 import { connectTo, closeAll } from './lib/clients.js';
 import { IndexClient } from './lib/index-client.js';
 import { lookupLoad, percentile } from './lib/lookup-load.js';
 import { BENCH_SERVER_LIMITS, fmtCount, type BenchConfig } from './lib/config.js';
-import { startSwarms, type PeerSwarm } from './lib/peer-swarm.js';
+import { FIRST_SOURCE_PORT, startSwarms, type PeerSwarm } from './lib/peer-swarm.js';
 import { pinning, pinProcess, unpinProcess } from './lib/pin.js';
 import { wallNow, type EmptyReport } from './lib/ipc.js';
 import { addRequests, lookupRequest, probeAnswer, probeRfcs, PROBE_PEER } from './lib/workload.js';
@@ -21,10 +21,10 @@ interface MassKill {
   cpuMs: number;
 }
 
-/** SIGKILLs every client process at once; resolves when the child has no connection left. */
-async function massKill(child: ChildHandle, swarms: readonly PeerSwarm[]): Promise<MassKill> {
+/** SIGKILLs every client process at once; resolves when the child is down to `left` (default: empty). */
+async function massKill(child: ChildHandle, swarms: readonly PeerSwarm[], left?: CountReport): Promise<MassKill> {
   const cpuBefore = await child.cpuMicros();
-  const watch = child.whenEmpty();
+  const watch = child.whenEmpty(left);
   await watch.armed;
   const killedAt = wallNow();
   await Promise.all(swarms.map((s) => s.kill()));
@@ -62,8 +62,8 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
     if (pin !== null) pinProcess(child.pid, pin.server);
     return child;
   };
-  const join = async (port: number, adds: number) => {
-    const joined = await startSwarms(port, peers, adds, nofile, MIN_SWARMS);
+  const join = async (port: number, adds: number, count = peers, firstPort?: number) => {
+    const joined = await startSwarms(port, count, adds, nofile, MIN_SWARMS, firstPort);
     if (pin !== null) for (const s of joined.swarms) pinProcess(s.pid, pin.load);
     return joined;
   };
@@ -102,11 +102,16 @@ export async function runPeersBench(cfg: BenchConfig, nofile: number, log: (s: s
       }
       const lookup = (child: ChildHandle) =>
         lookupLoad({ port: child.port, clients: cfg.latencyClients, requests, answers, answerLength: answers[0]!.length, warmupMs: cfg.warmupMs, durationMs: cfg.durationMs });
-      // Warm-up (JIT, socket buffers); not measured.
+      // Warm-up (JIT, socket buffers); not measured. A server that has run a while has seen
+      // peers join and leave: a tenth of them do so once here, from source ports of their own
+      // (the measured peers' ports would meet these connections' TIME_WAIT).
       for (const child of [server, empty]) await lookup(child);
+      // Memory before the warm-up peers: their freed memory is reused by the measured join.
+      const before = await server.mem(true);
+      const warm = Math.max(1, Math.floor(peers / 10));
+      await massKill(server, (await join(server.port, perPeer, warm, FIRST_SOURCE_PORT + peers)).swarms, { connections: 1, records: probes.length });
 
       log(`peers: ${peers} peers x ${perPeer} records join`);
-      const before = await server.mem(true);
       const joined = await join(server.port, perPeer);
       swarms = joined.swarms;
       const { report } = joined;

@@ -74,6 +74,7 @@ const server = createServer({ noDelay: true }, (socket) => {
 server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('no address');
+  // The bare reference holds nothing else: it waits for no connection at all.
   const whenEmpty = () =>
     new Promise<EmptyReport>((resolve) => {
       firstCloseAt = 0;

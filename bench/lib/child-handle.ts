@@ -87,12 +87,12 @@ export class ChildHandle {
   }
 
   /**
-   * Resolves when the server child's index and connections are next empty. The child starts
-   * watching when the request arrives; awaiting `armed` (one more round trip, answered in
-   * order) makes sure it has before the caller starts what empties it.
+   * Resolves when the server child is next down to `left` connections and records (default:
+   * empty). The child starts watching when the request arrives; awaiting `armed` (one more
+   * round trip, answered in order) makes sure it has before the caller starts what empties it.
    */
-  whenEmpty(): { armed: Promise<unknown>; empty: Promise<EmptyReport> } {
-    const empty = this.ask({ cmd: 'when-empty' }) as Promise<EmptyReport>;
+  whenEmpty(left: CountReport = { connections: 0, records: 0 }): { armed: Promise<unknown>; empty: Promise<EmptyReport> } {
+    const empty = this.ask({ cmd: 'when-empty', ...left }) as Promise<EmptyReport>;
     return { armed: this.count(), empty };
   }
 

@@ -7,8 +7,8 @@ import { collectGarbage, memReport, RssSampler, type ChildReady, type ChildReply
 export function serveParent(
   port: number,
   count: () => CountReport | Promise<CountReport>,
-  /** Resolves when the server's index and connections are next empty (index server children only). */
-  whenEmpty?: () => Promise<EmptyReport>,
+  /** Resolves when the server is next down to that many connections and records. */
+  whenEmpty?: (left: CountReport) => Promise<EmptyReport>,
 ): void {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('a bench child must be started with an IPC channel (fork)');
@@ -32,7 +32,7 @@ export function serveParent(
           return { id: msg.id, ...sampler.stop() };
         case 'when-empty':
           if (whenEmpty === undefined) throw new Error('this child holds no index');
-          return { id: msg.id, ...(await whenEmpty()) };
+          return { id: msg.id, ...(await whenEmpty({ connections: msg.connections, records: msg.records })) };
       }
     };
     reply().then(

@@ -11,7 +11,8 @@ export type ChildCommand =
   | { cmd: 'cpu' }
   | { cmd: 'sample-start' }
   | { cmd: 'sample-stop' }
-  | { cmd: 'when-empty' };
+  /** Answered when the child is down to `connections` connections and `records` records. */
+  | { cmd: 'when-empty'; connections: number; records: number };
 
 export interface MemReport {
   rss: number;
@@ -41,7 +42,7 @@ export interface CountReport {
 export interface EmptyReport {
   /** The first disconnect after the request. */
   firstDisconnectAt: number;
-  /** The store held no record and the server no connection. */
+  /** The store and the server were down to what the request said (no record, no connection: empty). */
   emptyAt: number;
   /** The last peer socket handle was gone (closed at the OS level). */
   socketsClosedAt: number;

@@ -40,8 +40,8 @@ export class PeerSwarm {
 }
 
 /** Source ports 10000-32767 of each address: below Linux's default ephemeral range (32768-60999). */
-const FIRST_SOURCE_PORT = 10_000;
-const MAX_SOURCE_PORTS = 32_768 - FIRST_SOURCE_PORT;
+export const FIRST_SOURCE_PORT = 10_000;
+const LAST_SOURCE_PORT = 32_767;
 
 /**
  * `peers` peers split over as many client processes as the per-process open-file limit
@@ -50,14 +50,14 @@ const MAX_SOURCE_PORTS = 32_768 - FIRST_SOURCE_PORT;
  * ephemeral range. (A run's sockets linger in TIME_WAIT for a minute after it; the next run
  * reuses their ports towards another server port, which the kernel allows.)
  */
-export async function startSwarms(port: number, peers: number, adds: number, nofile: number, minProcesses: number): Promise<{ swarms: PeerSwarm[]; report: SwarmReport; seconds: number }> {
+export async function startSwarms(port: number, peers: number, adds: number, nofile: number, minProcesses: number, firstPort = FIRST_SOURCE_PORT): Promise<{ swarms: PeerSwarm[]; report: SwarmReport; seconds: number }> {
   const processes = Math.max(minProcesses, Math.ceil(peers / Math.max(1, nofile - 100)));
   const start = performance.now();
   const swarms: PeerSwarm[] = [];
   for (let p = 0, first = 0; p < processes; p++) {
     const count = Math.floor(peers / processes) + (p < peers % processes ? 1 : 0);
-    if (count > MAX_SOURCE_PORTS) throw new Error(`${count} peers from one address: more than its ${MAX_SOURCE_PORTS} source ports`);
-    swarms.push(PeerSwarm.start(port, `127.0.0.${2 + p}`, FIRST_SOURCE_PORT, count, first, adds));
+    if (firstPort + count > LAST_SOURCE_PORT) throw new Error(`${count} peers from one address: more than its source ports ${firstPort}-${LAST_SOURCE_PORT}`);
+    swarms.push(PeerSwarm.start(port, `127.0.0.${2 + p}`, firstPort, count, first, adds));
     first += count;
   }
   try {

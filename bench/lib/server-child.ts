@@ -2,7 +2,7 @@ import { IndexServer } from '../../src/server/index-server.js';
 import { MemoryStore } from '../../src/index/memory-store.js';
 import type { ServerLimits } from '../../src/server/options.js';
 import { serveParent } from './child-main.js';
-import { wallNow, type EmptyReport } from './ipc.js';
+import { wallNow, type CountReport, type EmptyReport } from './ipc.js';
 
 /**
  * The index server under test, alone in its own process so its CPU and RSS are its own.
@@ -23,19 +23,20 @@ function openSockets(): number {
 
 /**
  * The mass-disconnect clock, measured here where the cleanup happens: one listener, installed
- * only when asked, notes the first disconnect and the one that leaves the index empty; then the
- * socket handles are counted (one pass a turn, after the index is empty) until none is left.
+ * only when asked, notes the first disconnect and the one that leaves the server with only
+ * `left` (nothing, or what the bench holds besides the leaving peers); then the socket handles
+ * are counted (one pass a turn, after that) until only `left.connections` are open.
  */
-function whenEmpty(): Promise<EmptyReport> {
+function whenEmpty(left: CountReport): Promise<EmptyReport> {
   return new Promise((resolve) => {
     let firstDisconnectAt = 0;
     const onDisconnect = () => {
       if (firstDisconnectAt === 0) firstDisconnectAt = wallNow();
-      if (server.connectionCount > 0 || store.counts().records > 0) return;
+      if (server.connectionCount > left.connections || store.counts().records > left.records) return;
       const emptyAt = wallNow();
       server.off('disconnect', onDisconnect);
       const waitSockets = () => {
-        if (openSockets() > 0) return void setImmediate(waitSockets);
+        if (openSockets() > left.connections) return void setImmediate(waitSockets);
         resolve({ firstDisconnectAt, emptyAt, socketsClosedAt: wallNow() });
       };
       waitSockets();

@@ -1,11 +1,14 @@
 import type { RfcRecord } from '../protocol/index.js';
 import type { OwnerId, Store, StoreCounts } from './store.js';
 
-/** One (owner, Host, Port) peer and the RFC numbers it registered, for O(own records) drops. */
+/**
+ * One (owner, Host, Port) peer and the buckets of the RFCs it registered, for O(own records)
+ * drops: a drop goes straight to each bucket, with no lookup of its RFC number in the index.
+ */
 interface PeerEntry {
   readonly host: string;
   readonly port: number;
-  readonly rfcs: number[];
+  readonly buckets: Bucket[];
 }
 
 /**
@@ -19,7 +22,10 @@ class Bucket {
   private oneTitle = '';
   private many: Map<PeerEntry, string> | null = null;
 
-  constructor(public title: string) {}
+  constructor(
+    readonly rfc: number,
+    public title: string,
+  ) {}
 
   get size(): number {
     return this.many !== null ? this.many.size : this.one !== null ? 1 : 0;
@@ -80,13 +86,13 @@ export class MemoryStore implements Store {
     const peer = this.peerOf(owner, record.host, record.port);
     let bucket = this.byRfc.get(record.rfc);
     if (bucket === undefined) {
-      bucket = new Bucket(record.title);
+      bucket = new Bucket(record.rfc, record.title);
       this.byRfc.set(record.rfc, bucket);
     }
     const title = record.title === bucket.title ? bucket.title : record.title;
     if (!bucket.has(peer)) {
-      if (peer.rfcs.length === 0) this.peerCount++;
-      peer.rfcs.push(record.rfc);
+      if (peer.buckets.length === 0) this.peerCount++;
+      peer.buckets.push(bucket);
       this.recordCount++;
     }
     bucket.set(peer, title);
@@ -129,9 +135,9 @@ export class MemoryStore implements Store {
   ownerRecordCount(owner: OwnerId): number {
     const peers = this.byOwner.get(owner);
     if (peers === undefined) return 0;
-    if (!Array.isArray(peers)) return peers.rfcs.length;
+    if (!Array.isArray(peers)) return peers.buckets.length;
     let n = 0;
-    for (const p of peers) n += p.rfcs.length;
+    for (const p of peers) n += p.buckets.length;
     return n;
   }
 
@@ -148,13 +154,13 @@ export class MemoryStore implements Store {
 
   /** Takes one entry's records out of the index; O(its records). */
   private dropPeer(peer: PeerEntry): number {
-    if (peer.rfcs.length > 0) this.peerCount--;
+    if (peer.buckets.length > 0) this.peerCount--;
     let dropped = 0;
-    for (const rfc of peer.rfcs) {
-      const bucket = this.byRfc.get(rfc);
-      if (bucket === undefined || !bucket.delete(peer)) continue;
+    for (const bucket of peer.buckets) {
+      if (!bucket.delete(peer)) continue;
       dropped++;
-      if (bucket.size === 0) this.byRfc.delete(rfc);
+      // An emptied bucket leaves the index; no entry refers to it any more.
+      if (bucket.size === 0) this.byRfc.delete(bucket.rfc);
     }
     return dropped;
   }
@@ -170,7 +176,7 @@ export class MemoryStore implements Store {
 
   /** A new entry for the owner; `others` are the entries it already has (an array from the second on). */
   private newEntry(owner: OwnerId, host: string, port: number, others: PeerEntry[] | undefined): PeerEntry {
-    const entry: PeerEntry = { host, port, rfcs: [] };
+    const entry: PeerEntry = { host, port, buckets: [] };
     if (others === undefined) this.byOwner.set(owner, entry);
     else {
       others.push(entry);
