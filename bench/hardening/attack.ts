@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { encodeAdd, encodeLookup } from '../../src/protocol/index.js';
 import type { BenchRow } from '../table.js';
+import { pinning } from '../lib/pin.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ATTACKER = fileURLToPath(new URL('./attacker.js', import.meta.url));
@@ -28,14 +29,8 @@ function rssMB(pid: number): number {
 
 /** The server's core and everyone else's, or null when there is one core (or no taskset). */
 function cores(): { server: string; others: string } | null {
-  const n = cpus().length;
-  if (n < 2) return null;
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  return { server: String(n - 1), others: n === 2 ? '0' : `0-${n - 2}` };
+  const pin = pinning();
+  return pin === null ? null : { server: pin.server, others: pin.load };
 }
 
 /** `command args` as taskset would run it on `cpuList`, or as it is unpinned. */

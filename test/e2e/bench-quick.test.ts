@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const benchScript = join(root, 'dist/bench/run.js');
 /** Without redis-server (and not on CI) the smoke run leaves out the Redis suite, and says so. */
 const noRedis = skipWithout('redis-server', "the bench's Redis suite in the bench --quick smoke run");
-const suites = noRedis ? ['--only', 'index,memory,idle,get,dashboard'] : [];
+const suites = noRedis ? ['--only', 'index,memory,idle,peers,get,dashboard'] : [];
 
 interface Row {
   figure: string;
@@ -49,6 +49,10 @@ test('bench --quick prints the table and writes --json', { timeout: 90_000 }, as
       /\| disconnect cleanup, 1k records +\| [\d.]+ +\| ms/,
       /\| LIST ALL, \d+k records +\| [\d,.]+ +\| MB\/s +\| [\d,.]+ \(bare pipe\)/,
       /\| memory per idle peer, 200 peers \(server RSS\) +\| [\d.]+ +\| KB +\| [\d.]+ \(bare Node socket\)/,
+      /\| peers joined, 300 peers x 10 records +\| 300\.00 +\| peers /,
+      /\| server RSS per connected peer, 300 peers x 10 records +\| [\d.]+ +\| KB +\| [\d.]+ \(bare Node socket\)/,
+      /\| LOOKUP latency p99, 4 clients, 300 peers connected +\| [\d.]+ +\| ms +\| [\d.]+ \(no idle peers\)/,
+      /\| mass disconnect cleanup, 300 peers x 10 records +\| [\d,.]+ +\| ms +\| [\d,.]+ \(bare Node: last socket closed\)/,
       /\| swarm 2 MiB, 4 sources at --upload-limit 4M +\| [\d.]+ +\| MB\/s +\| [\d.]+ \(--max-sources 1\)/,
       /\| swarm with a lying source among 3 honest ones \(2 MiB\) +\| 1\.00 +\| of 1 /,
     ]) {
