@@ -1,4 +1,4 @@
-import type { RfcRecord } from '../protocol/index.js';
+import type { RecordLineSink, RfcRecord } from '../protocol/index.js';
 
 /** A value now, or later: the memory store answers synchronously, the Redis store does not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -28,6 +28,11 @@ export interface Store {
   lookup(rfc: number): MaybePromise<RfcRecord[]>;
   /** The whole index in batches, so a huge LIST is streamed rather than built in memory. */
   list(batchSize?: number): Iterable<RfcRecord[]> | AsyncIterable<RfcRecord[]>;
+  /**
+   * Optional, the memory store's: the whole index, in list()'s order, straight into a byte
+   * encoder (LIST at wire speed, handlers.ts); pauses (yields) whenever `out.left` reaches 0.
+   */
+  listInto?(out: RecordLineSink): Iterator<void>;
   /** Removes everything `owner` added; returns how many records went. O(its records). */
   dropOwner(owner: OwnerId): MaybePromise<number>;
   /** How many records `owner` holds (for the records-per-peer limit). */

@@ -16,3 +16,4 @@ export * from './response-parser.js';
 export * from './get-response-head.js';
 export * from './dialects/index.js';
 export * from './range.js';
+export * from './record-chunks.js';

@@ -145,6 +145,15 @@ export class PeerConnection implements ResponseSink, BulkWork {
     return !this.outputBackedUp;
   }
 
+  writeBytes(bytes: Uint8Array, written: () => void): boolean {
+    if (this.closed) {
+      written();
+      return false;
+    }
+    this.socket.write(bytes, written);
+    return !this.outputBackedUp;
+  }
+
   /** The peer isn't reading: its answers queued here reached the limit (and 'drain' will come). */
   private get outputBackedUp(): boolean {
     return this.socket.writableNeedDrain && this.socket.writableLength >= this.hooks.limits.maxPendingOutputBytes;
