@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { BenchRow } from './table.js';
 import { ChildHandle } from './lib/child-handle.js';
 import { connectTo, closeAll } from './lib/clients.js';
-import { IndexClient, readBlast, readList } from './lib/index-client.js';
+import { IndexClient } from './lib/index-client.js';
 import { joinBurst, type JoinPeer } from './lib/join-load.js';
 import { lookupLoad, percentile, type LookupLoadResult } from './lib/lookup-load.js';
 import { BENCH_SERVER_LIMITS, fmtCount, type BenchConfig } from './lib/config.js';
@@ -16,7 +16,8 @@ type Measured = LookupLoadResult & { cpuPerAnswer: number };
 /**
  * The index-server figures of issue 6, in one sequence on one server child: LOOKUP rate and
  * latency against bare Node, then the index grown to 100k and (by the join burst) 1M records,
- * memory per record, a 10,000-record peer leaving, and LIST ALL of the whole index.
+ * memory per record, and a 10,000-record peer leaving. LIST ALL of the same index is the
+ * `list` suite (list-bench.ts), pinned.
  */
 export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -142,30 +143,6 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
       note: `close -> LOOKUP miss, median of ${times.length} (${times.map((t) => t.toFixed(1)).join(', ')})`,
     });
 
-    log(`LIST ALL of ${records} records`);
-    const lister = await connectTo(server.port);
-    held.push(lister);
-    await server.sampleStart();
-    const list = await readList(lister, records);
-    const rss = await server.sampleStop();
-    const bareBlast = await ChildHandle.bare('blast', String(list.bytes));
-    let blast;
-    try {
-      blast = await readBlast(await connectTo(bareBlast.port));
-    } finally {
-      await bareBlast.stop();
-    }
-    const listRate = list.bytes / list.seconds / MB;
-    const blastRate = blast.bytes / blast.seconds / MB;
-    rows.push({
-      figure: `LIST ALL, ${fmtCount(adds)} records`, value: listRate, unit: 'MB/s', reference: blastRate, referenceLabel: 'bare pipe', ratio: listRate / blastRate,
-      target: '>= 300 MB/s', pass: judge(listRate >= 300), note: `${(list.bytes / MB).toFixed(1)} MB in ${list.seconds.toFixed(2)} s`,
-    });
-    const growth = (rss.maxRss - rss.startRss) / MB;
-    rows.push({
-      figure: 'LIST ALL, server RSS growth', value: growth, unit: 'MB', target: '< 50 MB', pass: judge(growth < 50),
-      note: `RSS ${(rss.startRss / MB).toFixed(0)} -> peak ${(rss.maxRss / MB).toFixed(0)} MB (${rss.samples} timer samples and the kernel's peak RSS)`,
-    });
   } finally {
     await closeAll(held);
     await server.stop();

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { formatTable, type BenchRow } from './table.js';
 import { FULL, QUICK, type BenchConfig } from './lib/config.js';
 import { runIndexBench } from './index-bench.js';
+import { runListBench } from './list-bench.js';
 import { runIdleBench } from './idle-bench.js';
 import { runPeersBench } from './peers-bench.js';
 import { runGetBench } from './get-bench.js';
@@ -21,14 +22,14 @@ async function runAttackBench(cfg: BenchConfig): Promise<BenchRow[]> {
 }
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [-- --profile DIR]`:
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only index,list,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [-- --profile DIR]`:
  * runs every load tool and prints one table (progress goes to stderr); --profile makes every
  * server child write a `node --cpu-prof` profile into DIR. Re-executes itself
  * once under bash with the open-file limit raised to the hard limit, for the idle-peer and
  * connected-peer figures.
  */
-const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [--profile DIR]';
-const SUITES = ['index', 'memory', 'idle', 'peers', 'get', 'swarm', 'redis', 'dashboard', 'console', 'attack'] as const;
+const USAGE = 'usage: run.js [--quick] [--json FILE] [--only index,list,memory,idle,peers,get,swarm,redis,dashboard,console,attack] [--profile DIR]';
+const SUITES = ['index', 'list', 'memory', 'idle', 'peers', 'get', 'swarm', 'redis', 'dashboard', 'console', 'attack'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Args {
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
   let failed = 0;
   const suites: Array<[Suite, () => Promise<BenchRow[]>]> = [
     ['index', () => runIndexBench(cfg, log)],
+    ['list', () => runListBench(cfg, log)],
     ['memory', () => runMemoryBench(cfg, log)],
     ['idle', () => runIdleBench(cfg, nofile, log)],
     ['peers', () => runPeersBench(cfg, nofile, log)],

@@ -81,9 +81,10 @@ export class RecordChunkEncoder implements RecordLineSink {
       this.recordWithNewPrefix(rfc, title, tail);
       return;
     }
-    const prefix = this.prefix;
     let pos = this.pos;
-    if (pos + prefix.length + tail.length > this.chunk.length) pos = this.nextChunk(prefix.length + tail.length);
+    if (pos + this.prefix.length + tail.length > this.chunk.length) pos = this.nextChunk(this.prefix.length + tail.length);
+    // Read after nextChunk, which may have moved the prefix out of the chunk it handed over.
+    const prefix = this.prefix;
     const chunk = this.chunk;
     chunk.set(prefix, pos);
     pos += prefix.length;
@@ -108,13 +109,12 @@ export class RecordChunkEncoder implements RecordLineSink {
 
   /** Hands over the full chunk and starts another that holds at least `bytes`; returns its first position. */
   private nextChunk(bytes: number): number {
-    const old = this.chunk;
-    this.flush();
-    // The prefix was encoded into the old chunk, which goes back to the pool once written.
-    if (this.prefix.buffer === old.buffer && old !== NO_CHUNK) {
+    // The prefix was encoded into this chunk, which is handed over now (and reused once written).
+    if (this.pos > 0 && this.prefix.buffer === this.chunk.buffer) {
       const length = this.prefix.copy(this.scratch, 0);
       this.prefix = this.scratch.subarray(0, length);
     }
+    this.flush();
     // A line longer than a pool chunk (a huge title limit) gets a chunk of its own.
     this.pooled = bytes <= this.chunks.chunkSize;
     this.chunk = this.pooled ? this.chunks.take() : Buffer.allocUnsafe(bytes);
