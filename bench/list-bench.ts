@@ -51,27 +51,37 @@ export async function runListBench(cfg: BenchConfig, log: (s: string) => void): 
     held.push(lister);
     let list: ListResult | null = null;
     let blast: ListResult | null = null;
+    // CPU of each sender, user + system, over all its runs: steadier than a rate on a shared machine.
+    let listCpu = 0;
+    let blastCpu = 0;
     await server.sampleStart();
     for (let round = 0; round < ROUNDS; round++) {
+      const cpu0 = await server.cpuMicros();
       const l = await readList(lister, records);
+      listCpu += (await server.cpuMicros()) - cpu0;
       if (list === null || l.seconds < list.seconds) list = l;
       if (bare === null) {
         bare = await ChildHandle.bare('blast', String(l.bytes));
         if (plan !== null) pinProcess(bare.pid, plan.server);
       }
+      const cpu1 = await bare.cpuMicros();
       const b = await readBlast(await connectTo(bare.port));
+      blastCpu += (await bare.cpuMicros()) - cpu1;
       if (blast === null || b.seconds < blast.seconds) blast = b;
     }
     const rss = await server.sampleStop();
     const listRate = list!.bytes / list!.seconds / MB;
     const blastRate = blast!.bytes / blast!.seconds / MB;
     const perRecordNs = (list!.seconds * 1e9) / records;
+    // ns of sender CPU per record line (the blaster's per line-sized share of its bytes).
+    const listCpuNs = (listCpu * 1000) / (ROUNDS * records);
+    const blastCpuNs = (blastCpu * 1000) / (ROUNDS * records);
     const rows: BenchRow[] = [
       {
         figure: `LIST ALL, ${fmtCount(cfg.joinPeers * cfg.addsPerPeer)} records`, value: listRate, unit: 'MB/s',
         reference: blastRate, referenceLabel: 'bare pipe', ratio: listRate / blastRate,
         target: '>= 0.70 x bare pipe', pass: judge(listRate / blastRate >= 0.7),
-        note: `${(list!.bytes / MB).toFixed(1)} MB in ${list!.seconds.toFixed(3)} s (${perRecordNs.toFixed(0)} ns/record, wall), best of ${ROUNDS}; ${plan === null ? 'not pinned (one core, or no taskset)' : `${plan.note}, the reader with the clients`}`,
+        note: `${(list!.bytes / MB).toFixed(1)} MB in ${list!.seconds.toFixed(3)} s (${perRecordNs.toFixed(0)} ns/record, wall), best of ${ROUNDS}; sender CPU ${listCpuNs.toFixed(0)} ns/record (bare ${blastCpuNs.toFixed(0)}); ${plan === null ? 'not pinned (one core, or no taskset)' : `${plan.note}, the reader with the clients`}`,
       },
     ];
     const growth = (rss.maxRss - rss.startRss) / MB;

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const benchScript = join(root, 'dist/bench/run.js');
 /** Without redis-server (and not on CI) the smoke run leaves out the Redis suite, and says so. */
 const noRedis = skipWithout('redis-server', "the bench's Redis suite in the bench --quick smoke run");
-const suites = noRedis ? ['--only', 'index,memory,idle,peers,get,dashboard'] : [];
+const suites = noRedis ? ['--only', 'index,list,memory,idle,peers,get,dashboard'] : [];
 
 interface Row {
   figure: string;
@@ -48,6 +48,8 @@ test('bench --quick prints the table and writes --json', { timeout: 90_000 }, as
       /\| memory per record \(server heap after GC\) +\| [\d,.]+ +\| B /,
       /\| disconnect cleanup, 1k records +\| [\d.]+ +\| ms/,
       /\| LIST ALL, \d+k records +\| [\d,.]+ +\| MB\/s +\| [\d,.]+ \(bare pipe\)/,
+      /\| LOOKUP latency p99 of another peer while a LIST streams +\| [\d.]+ +\| ms +\| [\d.]+ \(no LIST\)/,
+      /\| memory per record, 2k distinct RFCs and titles +\| [\d,.]+ +\| B /,
       /\| memory per idle peer, 200 peers \(server RSS\) +\| [\d.]+ +\| KB +\| [\d.]+ \(bare Node socket\)/,
       /\| peers joined, 300 peers x 10 records +\| 300\.00 +\| peers /,
       /\| server RSS per connected peer, 300 peers x 10 records +\| [\d.]+ +\| KB +\| [\d.]+ \(bare Node socket\)/,
