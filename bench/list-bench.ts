@@ -107,10 +107,12 @@ export async function runListBench(cfg: BenchConfig, log: (s: string) => void): 
       looker.stop();
     }
     const p99 = percentile(during, 99);
+    const aloneP99 = percentile(alone, 99);
+    // "Still answered promptly": judged against the same peer's p99 with no LIST, same run.
     rows.push({
       figure: 'LOOKUP latency p99 of another peer while a LIST streams', value: p99, unit: 'ms',
-      reference: percentile(alone, 99), referenceLabel: 'no LIST',
-      target: '<= 1 ms', pass: judge(p99 <= 1 && during.length > 0),
+      reference: aloneP99, referenceLabel: 'no LIST', ratio: p99 / aloneP99,
+      target: '<= 2 x no LIST', pass: judge(p99 <= 2 * aloneP99 && during.length > 0),
       note: `${during.length} LOOKUPs during one LIST of ${fmtCount(records)} records (${alone.length} without), p50 ${percentile(during, 50).toFixed(2)} ms, max ${during[during.length - 1]?.toFixed(2)} ms (without: p50 ${percentile(alone, 50).toFixed(2)}, max ${alone[alone.length - 1]?.toFixed(2)}); one at a time, closed loop, in a process of its own on the reader's core${favoured ? ', reniced -10 (its wake-ups not queued behind the reader)' : ''}`,
     });
     return rows;
