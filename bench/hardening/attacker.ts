@@ -3,6 +3,7 @@
  * peer's. Opens `connections` sockets to the index server for `seconds`: a third send random
  * garbage, a third send a partial request and stall (slowloris), a third flood pipelined
  * requests without reading the answers. Whatever the server closes is reopened at once.
+ * Stops after `seconds` or at SIGTERM, printing what it did.
  * Usage: [ATTACK_KINDS=garbage,partial,flood] attacker.js <port> <connections> <seconds>
  */
 import { connect, type Socket } from 'node:net';
@@ -62,10 +63,13 @@ function open(kind: Kind): void {
 // ATTACK_KINDS=garbage,flood (say) narrows the attack down, to see what costs what.
 const kinds = (process.env.ATTACK_KINDS ?? 'garbage,partial,flood').split(',') as Kind[];
 for (let i = 0; i < total; i++) open(kinds[i % kinds.length]!);
-setTimeout(() => {
+/** Everything closed, what was done printed (one JSON line), gone: at `seconds`, or when told (SIGTERM). */
+function stop(): void {
   const open = [...live];
   live.clear();
   for (const s of open) s.destroy();
   process.stdout.write(JSON.stringify(stats) + '\n');
   process.exit(0);
-}, seconds * 1000);
+}
+setTimeout(stop, seconds * 1000);
+process.on('SIGTERM', stop);

@@ -16,6 +16,8 @@ export type ProtocolErrorCode =
   | 'TOO_MANY_HEADERS'
   | 'REQUEST_TOO_LARGE'
   | 'TITLE_TOO_LONG'
+  /** Bytes no text client sends (NUL, other control bytes, invalid UTF-8) where a request line should be. */
+  | 'BINARY_INPUT'
   | 'MALFORMED_STATUS_LINE'
   | 'MALFORMED_RECORD_LINE'
   | 'BAD_CONTENT_LENGTH'
@@ -35,6 +37,7 @@ const STATUS_OF: Readonly<Record<ProtocolErrorCode, StatusCode>> = {
   TOO_MANY_HEADERS: 400,
   REQUEST_TOO_LARGE: 400,
   TITLE_TOO_LONG: 400,
+  BINARY_INPUT: 400,
   MALFORMED_STATUS_LINE: 400,
   MALFORMED_RECORD_LINE: 400,
   BAD_CONTENT_LENGTH: 400,

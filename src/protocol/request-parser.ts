@@ -51,6 +51,13 @@ export class SilentLine {
 
 export type ParseResult = Request | ProtocolError | SilentLine;
 
+/**
+ * Control bytes (tab and CR aside: blanks and line ends of some dialects) and U+FFFD (bytes
+ * that are not UTF-8): no client of any dialect puts them in a request line; random bytes
+ * have them in almost every line. The server closes such a connection after its 400.
+ */
+const NOT_TEXT = /[\u0000-\u0008\u000a-\u000c\u000e-\u001f\u007f\ufffd]/;
+
 const END_BIT: Readonly<Record<LineEnd, number>> = { crlf: SHAPE.CRLF, lf: SHAPE.LF, none: SHAPE.UNTERMINATED };
 
 /** One Set per method list, shared by every parser: a server makes one parser per connection. */
@@ -240,6 +247,7 @@ export class RequestParser {
       if (silent !== null) return new SilentLine(line.trim().split(/[ \t]/)[0]!.toUpperCase(), silent.evidence);
     }
     this.afterFirst = true;
+    if (NOT_TEXT.test(line)) return new ProtocolError('BINARY_INPUT', 'request line is not text');
     const head = parseRequestLine(line, this.methods, this.dialects);
     if (head instanceof ProtocolError) return head;
     const end = this.lines.lastEnd;

@@ -336,10 +336,13 @@ export class PeerConnection implements ResponseSink, BulkWork {
       // A peer sending bad requests is served after the well-behaved ones until it behaves.
       this.bulk = true;
       const { maxConsecutiveErrors } = this.hooks.limits;
-      if (maxConsecutiveErrors > 0 && ++this.consecutiveErrors >= maxConsecutiveErrors) {
+      // Binary bytes where a request line belongs: not a client of any dialect, so its 400 is
+      // the last thing read — the rest of what it sent is not parsed (a garbage flood costs one line).
+      const binary = item.code === 'BINARY_INPUT' && maxConsecutiveErrors > 0;
+      if (binary || (maxConsecutiveErrors > 0 && ++this.consecutiveErrors >= maxConsecutiveErrors)) {
         // Nothing but garbage: answering forever would only spend our time on it.
         this.report(item, outcome, started);
-        this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: 'too-many-errors' });
+        this.hooks.onLimit({ connectionId: this.id, remote: this.remote, reason: binary ? 'binary-input' : 'too-many-errors' });
         this.closeForLimit();
         return;
       }

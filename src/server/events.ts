@@ -43,7 +43,7 @@ export interface RejectEvent {
 export interface LimitEvent {
   connectionId: string;
   remote: string;
-  reason: 'header-timeout' | 'rate-limit' | 'too-many-errors';
+  reason: 'header-timeout' | 'rate-limit' | 'too-many-errors' | 'binary-input';
 }
 
 export interface IndexServerEvents {
