@@ -9,6 +9,7 @@ import { RateLimiter } from './rate-limiter.js';
 import type { BulkLane, BulkWork } from './bulk-lane.js';
 import type { ServerLimits } from './options.js';
 import { RequestTimers } from './request-timers.js';
+import { resumeReading, stopReading } from './socket-reading.js';
 import type { Clock } from '../clock/clock.js';
 import { toRequestEvent } from './request-event.js';
 import { dropOwnerRecords } from './owner-drop.js';
@@ -198,7 +199,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private onDrain(): void {
     this.wakeDrainWaiters();
     if (!this.busy) {
-      this.socket.resume();
+      resumeReading(this.socket);
       this.pump();
     }
   }
@@ -216,7 +217,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
           return;
         }
         if (this.outputBackedUp) {
-          this.socket.pause();
+          stopReading(this.socket);
           return;
         }
         if (this.rate !== null) {
@@ -273,7 +274,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
    */
   private throttle(waitMs: number): void {
     if (this.throttleTimer !== null) return;
-    this.socket.pause();
+    stopReading(this.socket);
     const now = Date.now();
     if (now - this.lastThrottleReport >= 1000) {
       this.lastThrottleReport = now;
@@ -282,7 +283,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       if (this.socket.destroyed) return;
-      if (!this.busy) this.socket.resume();
+      if (!this.busy) resumeReading(this.socket);
       this.pump();
     }, waitMs);
   }
@@ -292,14 +293,14 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.bulk = true;
     if (this.yielded) return;
     this.yielded = true;
-    this.socket.pause();
+    stopReading(this.socket);
     this.hooks.bulkLane.enqueue(this);
   }
 
   runTurn(): void {
     this.yielded = false;
     if (this.socket.destroyed) return;
-    if (!this.busy && this.throttleTimer === null) this.socket.resume();
+    if (!this.busy && this.throttleTimer === null) resumeReading(this.socket);
     this.pump();
   }
 
@@ -358,7 +359,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       return;
     }
     this.busy = true;
-    this.socket.pause();
+    stopReading(this.socket);
     const settled = outcome
       .catch((err: unknown): Outcome => {
         this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
@@ -367,7 +368,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       .then((o) => {
         this.report(item, o, started);
         this.busy = false;
-        if (!this.socket.destroyed) this.socket.resume();
+        if (!this.socket.destroyed) resumeReading(this.socket);
         this.pump();
       });
     this.inflight = settled;
@@ -423,7 +424,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private closeForLimit(): void {
     this.closeReason = 'limit';
     this.busy = true; // nothing more is read from it
-    this.socket.pause();
+    stopReading(this.socket);
     this.socket.end(() => this.socket.destroy());
     this.drop();
   }

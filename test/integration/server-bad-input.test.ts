@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { encodeAdd, encodeList, encodeLookup } from '../../src/protocol/index.js';
 import type { RequestEvent } from '../../src/server/events.js';
-import { connect, nextEvent, readUntil, responsesTo, startIndexServer, waitForClose, writeAll, type RunningIndexServer } from '../helpers/net.js';
+import { connect, nextEvent, readUntil, received, responsesTo, startIndexServer, waitForClose, writeAll, type RunningIndexServer } from '../helpers/net.js';
 
 const BAD = 'P2P-CI/1.0 400 Bad Request\r\n\r\n\r\n';
 const VERSION = 'P2P-CI/1.0 505 P2P-CI Version Not Supported\r\n\r\n\r\n';
@@ -58,8 +58,25 @@ test('garbage lines: one 400 per line', { timeout: 10_000 }, async () => {
   await refuses('hello there\r\nthis is no protocol\nat all\r\n', [BAD, BAD, BAD], 'UNKNOWN_METHOD');
 });
 
-test('binary bytes: 400', { timeout: 10_000 }, async () => {
-  await refuses(Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x01, 0x7f, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a]), [BAD], 'UNKNOWN_METHOD');
+test('binary bytes: 400, then the connection is closed and the rest it sent is not read', { timeout: 10_000 }, async () => {
+  const s = await connect(srv.port);
+  try {
+    const before = errors.length;
+    // A valid LOOKUP after the binary line: never answered, the connection is gone by then.
+    s.write(Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x01, 0x7f, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a]), Buffer.from(encodeLookup(791, '', { host: 'me', port: 1 }))]));
+    await waitForClose(s);
+    assert.equal(received(s).toString(), BAD);
+    assert.equal(errors[before]?.errorCode, 'BINARY_INPUT');
+    assert.equal(errors.length, before + 1);
+  } finally {
+    s.destroy();
+  }
+  bystander.write(encodeList(bystanderPeer));
+  assert.equal((await readUntil(bystander, responsesTo('LIST'))).toString(), OK + BYSTANDER_REC + '\r\n');
+});
+
+test('a line of plain text that is no request: 400, and the connection goes on', { timeout: 10_000 }, async () => {
+  await refuses('\u00e9t\u00e9 RFC 1 P2P-CI/1.0 \t\r\n', [BAD], 'UNKNOWN_METHOD');
 });
 
 test('unknown method: 400 (its header lines are not answered separately)', { timeout: 10_000 }, async () => {

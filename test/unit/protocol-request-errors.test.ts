@@ -11,7 +11,8 @@ import { LIST, brief, expectError, feed, listBytes, parser, type Result } from '
 
 const badRequests: Array<[string, string, ProtocolErrorCode, number]> = [
   ['garbage line', 'this is not a request at all\r\n', 'UNKNOWN_METHOD', 400],
-  ['binary bytes', '\u0000\u0001\u00ff\u00fe\u0080 \u0007\r\n', 'UNKNOWN_METHOD', 400],
+  ['binary bytes', '\u0000\u0001\u00ff\u00fe\u0080 \u0007\r\n', 'BINARY_INPUT', 400],
+  ['a request line with a NUL in it', 'LIST ALL\u0000 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'BINARY_INPUT', 400],
   ['unknown method', 'DELETE RFC 1 P2P-CI/1.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'UNKNOWN_METHOD', 400],
   ['GET at the index server', 'GET RFC 1 P2P-CI/1.0\r\nHost: h\r\nOS: x\r\n\r\n', 'UNKNOWN_METHOD', 400],
   ['version 2.0', 'LIST ALL P2P-CI/2.0\r\nHost: h\r\nPort: 1\r\n\r\n', 'VERSION_NOT_SUPPORTED', 505],
