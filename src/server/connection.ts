@@ -19,6 +19,9 @@ import type { DisconnectEvent, RequestEvent, LimitEvent } from './events.js';
 const CONNECTION = Symbol('p2pci.connection');
 type OwnedSocket = Socket & { [CONNECTION]: PeerConnection };
 
+/** Binary request lines in a row that close a connection (see dispatch). */
+const BINARY_LINES_TO_CLOSE = 2;
+
 export interface ConnectionHooks {
   store: Store;
   limits: ServerLimits;
@@ -57,6 +60,8 @@ export class PeerConnection implements ResponseSink, BulkWork {
   /** Only while a request is unfinished: most of a connection's life has no timer at all. */
   private timers: RequestTimers | null = null;
   private consecutiveErrors = 0;
+  /** Request lines in a row that were binary (BINARY_INPUT). */
+  private binaryLines = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private lastThrottleReport = 0;
   private yielded = false;
@@ -337,9 +342,11 @@ export class PeerConnection implements ResponseSink, BulkWork {
       // A peer sending bad requests is served after the well-behaved ones until it behaves.
       this.bulk = true;
       const { maxConsecutiveErrors } = this.hooks.limits;
-      // Binary bytes where a request line belongs: not a client of any dialect, so its 400 is
-      // the last thing read — the rest of what it sent is not parsed (a garbage flood costs one line).
-      const binary = item.code === 'BINARY_INPUT' && maxConsecutiveErrors > 0;
+      // Binary bytes where a request line belongs, twice in a row: no client of any dialect does
+      // that (once may be line noise before a request: `p2pci check` 6.9), random bytes do it at
+      // every line. The second 400 is the last thing read; the rest is not parsed.
+      this.binaryLines = item.code === 'BINARY_INPUT' ? this.binaryLines + 1 : 0;
+      const binary = this.binaryLines >= BINARY_LINES_TO_CLOSE && maxConsecutiveErrors > 0;
       if (binary || (maxConsecutiveErrors > 0 && ++this.consecutiveErrors >= maxConsecutiveErrors)) {
         // Nothing but garbage: answering forever would only spend our time on it.
         this.report(item, outcome, started);
@@ -349,6 +356,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       }
     } else {
       this.consecutiveErrors = 0;
+      this.binaryLines = 0;
       // The same Host again keeps the string already held (a new one would keep its header line alive).
       if (item.host !== undefined && item.host !== this.host) this.host = item.host;
       if (item.port !== undefined) this.port = item.port;
