@@ -2,8 +2,9 @@
  * Live attack: a well-behaved peer measures its LOOKUP latency against the index server
  * (the built CLI, in its own process) first undisturbed, then while thousands of connections
  * send garbage, partial requests and floods (bench/hardening/attacker.ts, another process).
- * Two rounds, each: the good peer alone for `seconds`, then as many LOOKUPs under attack;
- * p50/p99 pooled over both rounds, and the server's RSS before, during and after.
+ * Two rounds, each: the good peer alone for `seconds`, then `seconds` under attack (as many
+ * samples kept on each side); p50/p99 pooled over both rounds, and the server's RSS before,
+ * during and after. The attacker runs at nice 19, the server and good peer at -10 if allowed.
  * Usage: node dist/bench/hardening/attack.js [connections=3000] [seconds=8]
  * Target (issue 5): p99 under attack < 2x baseline; RSS back within 10 % after the attack.
  * Pinned (issue 14): the server alone on the last core, the attacker and the good peer (this
