@@ -106,7 +106,7 @@ export async function runIndexBench(cfg: BenchConfig, log: (s: string) => void):
     // The middle size: peers join, are measured against, and leave again.
     log(`index at ${fmtCount(cfg.midPeers * cfg.addsPerPeer)} records`);
     const mid = await joinBurst(server.port, joinPeers(cfg.midPeers, cfg.addsPerPeer));
-    if (mid.complete !== cfg.midPeers) throw new Error(`only ${mid.complete} of ${cfg.midPeers} peers joined`);
+    if (mid.complete !== cfg.midPeers) throw new Error(`only ${mid.complete} of ${cfg.midPeers} peers joined (${mid.refused} refused, ${mid.unanswered} closed unanswered, ${mid.wrong} wrong)`);
     rows.push(await sizeRow(cfg.midPeers * cfg.addsPerPeer, false));
     await closeAll(mid.sockets);
     await server.waitFor((c) => c.records === probes.length);

@@ -43,7 +43,7 @@ export async function runListBench(cfg: BenchConfig, log: (s: string) => void): 
     log(`list: join ${cfg.joinPeers} peers x ${cfg.addsPerPeer} ADDs`);
     const join = await joinBurst(server.port, joinPeers(cfg.joinPeers, cfg.addsPerPeer));
     held.push(...join.sockets);
-    if (join.complete !== cfg.joinPeers) throw new Error(`only ${join.complete} of ${cfg.joinPeers} peers joined`);
+    if (join.complete !== cfg.joinPeers) throw new Error(`only ${join.complete} of ${cfg.joinPeers} peers joined (${join.refused} refused, ${join.unanswered} closed unanswered, ${join.wrong} wrong)`);
     const records = (await server.count()).records;
 
     log(`list: LIST ALL of ${records} records vs bare pipe, ${ROUNDS} rounds each`);

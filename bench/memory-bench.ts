@@ -21,7 +21,7 @@ export async function runMemoryBench(cfg: BenchConfig, log: (s: string) => void)
     const before = await server.mem(true);
     const join = await joinBurst(server.port, peers);
     try {
-      if (join.complete !== cfg.joinPeers) throw new Error(`only ${join.complete} of ${cfg.joinPeers} peers joined`);
+      if (join.complete !== cfg.joinPeers) throw new Error(`only ${join.complete} of ${cfg.joinPeers} peers joined (${join.refused} refused, ${join.unanswered} closed unanswered, ${join.wrong} wrong)`);
       const after = await server.mem(true);
       const perRecord = (after.heapUsed - before.heapUsed) / records;
       return [

@@ -116,6 +116,15 @@ export class RequestParser {
     this.lines.push(chunk);
   }
 
+  /**
+   * The caller reads again after not reading for a while (its own pause: backpressure,
+   * fairness, a rate limit): the idle gap counts from now, since the peer's silence could not
+   * be seen meanwhile — its next bytes may have been waiting in the kernel all along.
+   */
+  restartIdleClock(now: number): void {
+    this.lastByteAt = now;
+  }
+
   /** Bytes held for a line not yet complete: stays within the line limit whatever arrives. */
   get bufferedBytes(): number {
     return this.lines.pendingBytes;

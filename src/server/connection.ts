@@ -204,7 +204,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private onDrain(): void {
     this.wakeDrainWaiters();
     if (!this.busy) {
-      resumeReading(this.socket);
+      this.resumeReading();
       this.pump();
     }
   }
@@ -222,7 +222,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
           return;
         }
         if (this.outputBackedUp) {
-          stopReading(this.socket);
+          this.stopReading();
           return;
         }
         if (this.rate !== null) {
@@ -254,6 +254,20 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.armTimers();
   }
 
+  /** Set while we have stopped reading the socket (any reason); the idle clock waits meanwhile. */
+  private notReading = false;
+
+  private stopReading(): void {
+    this.notReading = true;
+    stopReading(this.socket);
+  }
+
+  private resumeReading(): void {
+    if (this.notReading) this.parser.restartIdleClock(this.hooks.now());
+    this.notReading = false;
+    resumeReading(this.socket);
+  }
+
   /** The idle and header clocks of an unfinished request; none (and no object) between requests. */
   private armTimers(): void {
     if (this.parser.inRequest) {
@@ -279,7 +293,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
    */
   private throttle(waitMs: number): void {
     if (this.throttleTimer !== null) return;
-    stopReading(this.socket);
+    this.stopReading();
     const now = Date.now();
     if (now - this.lastThrottleReport >= 1000) {
       this.lastThrottleReport = now;
@@ -288,7 +302,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       if (this.socket.destroyed) return;
-      if (!this.busy) resumeReading(this.socket);
+      if (!this.busy) this.resumeReading();
       this.pump();
     }, waitMs);
   }
@@ -298,14 +312,14 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.bulk = true;
     if (this.yielded) return;
     this.yielded = true;
-    stopReading(this.socket);
+    this.stopReading();
     this.hooks.bulkLane.enqueue(this);
   }
 
   runTurn(): void {
     this.yielded = false;
     if (this.socket.destroyed) return;
-    if (!this.busy && this.throttleTimer === null) resumeReading(this.socket);
+    if (!this.busy && this.throttleTimer === null) this.resumeReading();
     this.pump();
   }
 
@@ -367,7 +381,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       return;
     }
     this.busy = true;
-    stopReading(this.socket);
+    this.stopReading();
     const settled = outcome
       .catch((err: unknown): Outcome => {
         this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
@@ -376,7 +390,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       .then((o) => {
         this.report(item, o, started);
         this.busy = false;
-        if (!this.socket.destroyed) resumeReading(this.socket);
+        if (!this.socket.destroyed) this.resumeReading();
         this.pump();
       });
     this.inflight = settled;
@@ -406,8 +420,14 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.hooks.onRequest(toRequestEvent(this.id, this.remote, item, outcome, this.hooks.now() - started, this.dialect.id));
   }
 
+  /**
+   * While we are not reading, the peer's silence can't be seen: its next bytes may be waiting
+   * in the kernel. Taking the partial line as complete then cut a line at a read boundary
+   * (a title lost its last characters and the rest became a 400) for peers in the bulk lane.
+   * Reading again restarts the idle clock, and the timers are armed again by `pump`.
+   */
   private onIdle(now: number): void {
-    if (this.busy || this.socket.destroyed) return;
+    if (this.busy || this.socket.destroyed || this.notReading) return;
     const done = this.parser.expire(now);
     if (done !== null) this.pendingTail = done;
     this.pump();
@@ -432,7 +452,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private closeForLimit(): void {
     this.closeReason = 'limit';
     this.busy = true; // nothing more is read from it
-    stopReading(this.socket);
+    this.stopReading();
     this.socket.end(() => this.socket.destroy());
     this.drop();
   }
