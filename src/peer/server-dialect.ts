@@ -2,6 +2,7 @@ import {
   SPEC_CLIENT, answerEvidence, isSpecClient, serverReaction,
   type ClientStyle, type DialectId, type IndexMethod, type IndexResponse, type ServerEvidence, type ServerReaction,
 } from '../protocol/index.js';
+import { RecentMap } from './recent-map.js';
 
 /**
  * How our index client writes to one index server (DIALECTS.md, our client → their server).
@@ -10,8 +11,7 @@ import {
  * close). What worked is remembered per server address, so the next connection starts in
  * the right style.
  */
-const MAX_REMEMBERED = 1024;
-const remembered = new Map<string, { style: ClientStyle; id: DialectId }>();
+const remembered = new RecentMap<string, { style: ClientStyle; id: DialectId }>(1024);
 
 /** What follows a piece of evidence (ServerReaction's `then`, and whether to redial). */
 export interface Verdict {
@@ -71,8 +71,7 @@ export class ServerDialect {
   }
 
   private remember(): void {
-    remembered.delete(this.key);
-    if (!isSpecClient(this.style)) remembered.set(this.key, { style: this.style, id: this.id });
-    if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+    if (isSpecClient(this.style)) remembered.delete(this.key);
+    else remembered.set(this.key, { style: this.style, id: this.id });
   }
 }

@@ -1,12 +1,12 @@
 import type { LearntUploader, PeerAddress } from '../protocol/index.js';
+import { RecentMap } from './recent-map.js';
 
 /**
  * What each uploader address needed (DIALECTS.md, our downloader → their uploader), learnt by
  * one GET and used by the next one to it in this process: the 1.0 downloader starts in that
  * style, and `get`'s swarm leaves uploaders known to speak a dialect to the 1.0 downloader.
  */
-const MAX_REMEMBERED = 4096;
-const remembered = new Map<string, LearntUploader>();
+const remembered = new RecentMap<string, LearntUploader>(4096);
 
 const keyOf = (peer: PeerAddress): string => `${peer.host}:${peer.port}`;
 
@@ -16,9 +16,6 @@ export function learntUploader(peer: PeerAddress): LearntUploader | undefined {
 
 /** `learnt` null: the uploader spoke the spec; whatever was known of it is forgotten. */
 export function rememberUploader(peer: PeerAddress, learnt: LearntUploader | null): void {
-  const key = keyOf(peer);
-  remembered.delete(key);
-  if (learnt === null) return;
-  remembered.set(key, learnt);
-  if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+  if (learnt === null) remembered.delete(keyOf(peer));
+  else remembered.set(keyOf(peer), learnt);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { RecentMap } from '../recent-map.js';
 
 /** Files whose digest is remembered; past this the oldest is forgotten. */
 const MAX_ENTRIES = 4096;
@@ -21,7 +22,7 @@ interface Entry {
  * arrive while it runs share the one computation.
  */
 export class DigestCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new RecentMap<string, Entry>(MAX_ENTRIES);
 
   /**
    * The digest of the file at `path`, whose open handle gave `stats`. Null when the file on
@@ -33,9 +34,7 @@ export class DigestCache {
     const known = this.entries.get(key);
     if (known !== undefined && known.size === stats.size && known.mtimeMs === stats.mtimeMs) return known.digest;
     const entry: Entry = { size: stats.size, mtimeMs: stats.mtimeMs, digest: hashFile(path, stats) };
-    this.entries.delete(key);
     this.entries.set(key, entry);
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     // A failed or outdated computation is not remembered: the next ask tries again.
     void entry.digest.then((d) => {
       if (d === null && this.entries.get(key) === entry) this.entries.delete(key);
