@@ -67,6 +67,8 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private yielded = false;
   /** Had more pipelined requests than one turn allows; served from the bulk lane until caught up. */
   private bulk = false;
+  /** Set while we have stopped reading the socket; the idle clock waits meanwhile (onIdle). */
+  private notReading = false;
   /** Whoever waits for this peer's output to drain (a LIST); created by the first. */
   private drainWaiters: Array<() => void> | null = null;
 
@@ -204,7 +206,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private onDrain(): void {
     this.wakeDrainWaiters();
     if (!this.busy) {
-      this.resumeReading();
+      this.continueReading();
       this.pump();
     }
   }
@@ -222,7 +224,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
           return;
         }
         if (this.outputBackedUp) {
-          this.stopReading();
+          this.pauseReading();
           return;
         }
         if (this.rate !== null) {
@@ -254,15 +256,13 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.armTimers();
   }
 
-  /** Set while we have stopped reading the socket (any reason); the idle clock waits meanwhile. */
-  private notReading = false;
-
-  private stopReading(): void {
+  /** Stops reading the socket (any reason: backpressure, fairness, a rate limit, async work). */
+  private pauseReading(): void {
     this.notReading = true;
     stopReading(this.socket);
   }
 
-  private resumeReading(): void {
+  private continueReading(): void {
     if (this.notReading) this.parser.restartIdleClock(this.hooks.now());
     this.notReading = false;
     resumeReading(this.socket);
@@ -293,7 +293,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
    */
   private throttle(waitMs: number): void {
     if (this.throttleTimer !== null) return;
-    this.stopReading();
+    this.pauseReading();
     const now = Date.now();
     if (now - this.lastThrottleReport >= 1000) {
       this.lastThrottleReport = now;
@@ -302,7 +302,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       if (this.socket.destroyed) return;
-      if (!this.busy) this.resumeReading();
+      if (!this.busy) this.continueReading();
       this.pump();
     }, waitMs);
   }
@@ -312,14 +312,14 @@ export class PeerConnection implements ResponseSink, BulkWork {
     this.bulk = true;
     if (this.yielded) return;
     this.yielded = true;
-    this.stopReading();
+    this.pauseReading();
     this.hooks.bulkLane.enqueue(this);
   }
 
   runTurn(): void {
     this.yielded = false;
     if (this.socket.destroyed) return;
-    if (!this.busy && this.throttleTimer === null) this.resumeReading();
+    if (!this.busy && this.throttleTimer === null) this.continueReading();
     this.pump();
   }
 
@@ -381,7 +381,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       return;
     }
     this.busy = true;
-    this.stopReading();
+    this.pauseReading();
     const settled = outcome
       .catch((err: unknown): Outcome => {
         this.hooks.onError(err instanceof Error ? err : new Error(String(err)));
@@ -390,7 +390,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
       .then((o) => {
         this.report(item, o, started);
         this.busy = false;
-        if (!this.socket.destroyed) this.resumeReading();
+        if (!this.socket.destroyed) this.continueReading();
         this.pump();
       });
     this.inflight = settled;
@@ -452,7 +452,7 @@ export class PeerConnection implements ResponseSink, BulkWork {
   private closeForLimit(): void {
     this.closeReason = 'limit';
     this.busy = true; // nothing more is read from it
-    this.stopReading();
+    this.pauseReading();
     this.socket.end(() => this.socket.destroy());
     this.drop();
   }
