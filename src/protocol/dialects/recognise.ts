@@ -2,20 +2,16 @@ import { DIALECT_TABLE, type Dialect, type DialectId, type ServerEvidence, type 
 import { SHAPE } from './shape.js';
 import type { ClientStyle } from './request-encode.js';
 import type { IndexMethod, IndexResponse } from '../messages.js';
+import { firstFitting, indexReactions } from './reaction-index.js';
 
 /** Lookups built once from the table: keyed maps, never a scan per request. */
 const BY_ID = new Map<DialectId, Dialect>();
 const SILENT = new Map<string, { dialect: Dialect; evidence: number }>();
 const REQUEST_VERSIONS = new Map<string, Dialect>();
 const STATUS_VERSIONS = new Map<string, Dialect>();
-const REACTIONS = new Map<ServerEvidence, { dialect: Dialect; reaction: ServerReaction }[]>();
+const REACTIONS = indexReactions<ServerReaction>(DIALECT_TABLE, (d) => d.server);
 for (const d of DIALECT_TABLE) {
   if (!BY_ID.has(d.id)) BY_ID.set(d.id, d);
-  for (const reaction of d.server ?? []) {
-    const list = REACTIONS.get(reaction.on) ?? [];
-    list.push({ dialect: d, reaction });
-    REACTIONS.set(reaction.on, list);
-  }
   for (const s of d.silentLines ?? []) SILENT.set(s.word, { dialect: d, evidence: s.evidence });
   if (d.requestVersion !== undefined) REQUEST_VERSIONS.set(d.requestVersion.toUpperCase(), d);
   if (d.statusVersion !== undefined) STATUS_VERSIONS.set(d.statusVersion.toUpperCase(), d);
@@ -64,12 +60,7 @@ export function statusVersionDialect(word: string): Dialect | null {
  * change: a spec server's answers never match).
  */
 export function serverReaction(on: ServerEvidence, method: IndexMethod, style: ClientStyle): { dialect: Dialect; reaction: ServerReaction } | null {
-  for (const e of REACTIONS.get(on) ?? []) {
-    const r = e.reaction;
-    if (r.method !== undefined && r.method !== method) continue;
-    if ((Object.keys(r.when) as (keyof ClientStyle)[]).every((k) => r.when[k] === style[k])) return e;
-  }
-  return null;
+  return firstFitting(REACTIONS.get(on), style, (r) => r.method === undefined || r.method === method);
 }
 
 /** What an answer's bytes show about its server, in the order they are weighed. */

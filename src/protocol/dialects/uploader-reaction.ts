@@ -1,5 +1,6 @@
 import { DIALECT_TABLE, type Dialect, type DialectId, type UploaderEvidence, type UploaderReaction } from './table.js';
 import { SPEC_GET, encodeGetIn, isSpecGet, type GetStyle } from './request-encode.js';
+import { firstFitting, indexReactions } from './reaction-index.js';
 
 /**
  * Our downloader → their uploaders (DIALECTS.md), as the table's `uploader` entries say: given
@@ -8,27 +9,15 @@ import { SPEC_GET, encodeGetIn, isSpecGet, type GetStyle } from './request-encod
  */
 
 /** Reactions keyed by evidence (`status-version` also by the word): a lookup, never a scan of the table. */
-const REACTIONS = new Map<string, { dialect: Dialect; reaction: UploaderReaction }[]>();
 const keyOf = (on: UploaderEvidence, word = ''): string => (on === 'status-version' ? `${on} ${word.toUpperCase()}` : on);
-for (const d of DIALECT_TABLE) {
-  for (const reaction of d.uploader ?? []) {
-    const key = keyOf(reaction.on, d.statusVersion);
-    const list = REACTIONS.get(key) ?? [];
-    list.push({ dialect: d, reaction });
-    REACTIONS.set(key, list);
-  }
-}
+const REACTIONS = indexReactions<UploaderReaction>(DIALECT_TABLE, (d) => d.uploader, (r, d) => keyOf(r.on, d.statusVersion));
 
 /**
  * The first table entry reacting to this evidence while our GET has `style`, or null (a spec
  * uploader's answers never match). `word`: the status line's version word, for `status-version`.
  */
 export function uploaderReaction(on: UploaderEvidence, style: GetStyle, word?: string): { dialect: Dialect; reaction: UploaderReaction } | null {
-  for (const e of REACTIONS.get(keyOf(on, word)) ?? []) {
-    const when = e.reaction.when;
-    if ((Object.keys(when) as (keyof GetStyle)[]).every((k) => when[k] === style[k])) return e;
-  }
-  return null;
+  return firstFitting(REACTIONS.get(keyOf(on, word)), style);
 }
 
 /** What the head of an answer to our GET shows, in the order it is weighed. */
